@@ -1,0 +1,49 @@
+// Prints the compiler/linker settings for the libtorch the addon is built against (binding.gyp calls it).
+// LIBTORCH=/path/to/libtorch selects an unpacked libtorch distribution (for example a CUDA build:
+// <dir>/include, <dir>/lib); unset, Debian's libtorch-dev layout under /usr is used.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+function debian() {
+  const multiarch = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib'].find((d) =>
+    fs.existsSync(path.join(d, 'libtorch_cpu.so')));
+  return {
+    include: ['/usr/include', '/usr/include/torch/csrc/api/include'],
+    lib: multiarch,
+    headerProbe: '/usr/include/ATen/ATen.h',
+  };
+}
+
+function custom(root) {
+  return {
+    include: [path.join(root, 'include'), path.join(root, 'include/torch/csrc/api/include')],
+    lib: path.join(root, 'lib'),
+    headerProbe: path.join(root, 'include/ATen/ATen.h'),
+  };
+}
+
+const root = process.env.LIBTORCH;
+const cfg = root ? custom(path.resolve(root)) : debian();
+if (!cfg.lib || !fs.existsSync(cfg.headerProbe)) {
+  process.stderr.write(
+    root
+      ? `ssdkit: LIBTORCH=${root} has no include/ATen/ATen.h or lib/libtorch_cpu.so\n`
+      : 'ssdkit: libtorch not found. Install Debian packages: apt-get install libtorch-dev libopenblas0-pthread\n' +
+        '        (or set LIBTORCH to an unpacked libtorch directory)\n');
+  process.exit(1);
+}
+const what = process.argv[2];
+if (what === 'include') {
+  console.log(cfg.include.join(' '));
+} else if (what === 'libs') {
+  const libs = ['-L' + cfg.lib, '-Wl,-rpath,' + cfg.lib, '-Wl,--no-as-needed', '-ltorch', '-ltorch_cpu', '-lc10'];
+  // A CUDA build of libtorch registers its kernels from these libraries; link them when present.
+  for (const extra of ['torch_cuda', 'c10_cuda']) {
+    if (fs.existsSync(path.join(cfg.lib, `lib${extra}.so`))) libs.push('-l' + extra);
+  }
+  libs.push('-Wl,--as-needed');
+  console.log(libs.join(' '));
+} else {
+  console.log(JSON.stringify(cfg));
+}

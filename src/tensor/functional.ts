@@ -1,0 +1,193 @@
+// Functions over several tensors and the neural-network primitives (PyTorch's torch.* and torch.nn.functional).
+//
+//   const y = conv2d(x, w, b, { padding: 6, dilation: 6 });
+//   const p = maxPool2d(y, { kernelSize: 2, stride: 2, ceilMode: true });
+import { N } from './native.js';
+import { Tensor, type Scalar, type TensorOrScalar } from './tensor.js';
+
+const O = N.ops;
+type Pair = number | [number, number];
+
+function pair(v: Pair, name: string, fn: string): [number, number] {
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every(Number.isInteger)) {
+    throw new TypeError(`${fn}: ${name} must be an integer or a pair of integers, got ${JSON.stringify(v)}`);
+  }
+  return p as [number, number];
+}
+
+function expectDims(t: Tensor, dims: number, what: string, fn: string): void {
+  if (!(t instanceof Tensor)) throw new TypeError(`${fn}: ${what} must be a Tensor`);
+  const s = t.shape;
+  if (s.length !== dims) {
+    throw new RangeError(`${fn}: ${what} must be ${dims}-D, got shape [${s.join(', ')}]`);
+  }
+}
+
+export function cat(tensors: Tensor[], dim = 0): Tensor {
+  return new Tensor(O.cat(tensors.map((t) => t.handle), dim));
+}
+export function stack(tensors: Tensor[], dim = 0): Tensor {
+  return new Tensor(O.stack(tensors.map((t) => t.handle), dim));
+}
+
+/** Elementwise choice: cond ? a : b (either may be a scalar). */
+export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  if (a instanceof Tensor && b instanceof Tensor) return new Tensor(O.where(cond.handle, a.handle, b.handle));
+  if (a instanceof Tensor) return new Tensor(O.whereTS(cond.handle, a.handle, b as Scalar));
+  if (b instanceof Tensor) return new Tensor(O.whereST(cond.handle, a, b.handle));
+  return new Tensor(O.whereSS(cond.handle, a, b));
+}
+
+export function maximum(a: Tensor, b: Tensor): Tensor {
+  return a.maximum(b);
+}
+export function minimum(a: Tensor, b: Tensor): Tensor {
+  return a.minimum(b);
+}
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  return a.matmul(b);
+}
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+}
+
+/** 2-D convolution of input (N, C, H, W) with weight (O, C/groups, kH, kW). */
+export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, o: Conv2dOptions = {}): Tensor {
+  expectDims(input, 4, 'input', 'conv2d');
+  expectDims(weight, 4, 'weight', 'conv2d');
+  return new Tensor(
+    O.conv2d(
+      input.handle,
+      weight.handle,
+      bias?.handle ?? null,
+      pair(o.stride ?? 1, 'stride', 'conv2d'),
+      pair(o.padding ?? 0, 'padding', 'conv2d'),
+      pair(o.dilation ?? 1, 'dilation', 'conv2d'),
+      o.groups ?? 1,
+    ),
+  );
+}
+
+export interface Pool2dOptions {
+  kernelSize: Pair;
+  /** Defaults to kernelSize. */
+  stride?: Pair;
+  padding?: Pair;
+  /** Output size rounds up: MXNet's pooling_convention='full'. */
+  ceilMode?: boolean;
+}
+
+export function maxPool2d(input: Tensor, o: Pool2dOptions & { dilation?: Pair }): Tensor {
+  expectDims(input, 4, 'input', 'maxPool2d');
+  const k = pair(o.kernelSize, 'kernelSize', 'maxPool2d');
+  return new Tensor(
+    O.maxPool2d(
+      input.handle,
+      k,
+      pair(o.stride ?? k, 'stride', 'maxPool2d'),
+      pair(o.padding ?? 0, 'padding', 'maxPool2d'),
+      pair(o.dilation ?? 1, 'dilation', 'maxPool2d'),
+      o.ceilMode ?? false,
+    ),
+  );
+}
+
+export function avgPool2d(input: Tensor, o: Pool2dOptions & { countIncludePad?: boolean }): Tensor {
+  expectDims(input, 4, 'input', 'avgPool2d');
+  const k = pair(o.kernelSize, 'kernelSize', 'avgPool2d');
+  return new Tensor(
+    O.avgPool2d(
+      input.handle,
+      k,
+      pair(o.stride ?? k, 'stride', 'avgPool2d'),
+      pair(o.padding ?? 0, 'padding', 'avgPool2d'),
+      o.ceilMode ?? false,
+      o.countIncludePad ?? true,
+    ),
+  );
+}
+
+export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
+  return new Tensor(O.adaptiveAvgPool2d(input.handle, pair(outputSize, 'outputSize', 'adaptiveAvgPool2d')));
+}
+
+export interface BatchNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Use batch statistics and update the running ones (training mode). */
+  training?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/** Batch normalization over channel dim 1 (PyTorch's F.batch_norm; running stats updated in training). */
+export function batchNorm(
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  o: BatchNormOptions = {},
+): Tensor {
+  return new Tensor(
+    O.batchNorm(
+      input.handle,
+      o.weight?.handle ?? null,
+      o.bias?.handle ?? null,
+      runningMean?.handle ?? null,
+      runningVar?.handle ?? null,
+      o.training ?? false,
+      o.momentum ?? 0.1,
+      o.eps ?? 1e-5,
+    ),
+  );
+}
+
+/** y = x W^T + b */
+export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  return new Tensor(O.linear(input.handle, weight.handle, bias?.handle ?? null));
+}
+
+export function relu(x: Tensor): Tensor {
+  return x.relu();
+}
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  return new Tensor(O.dropout(x.handle, p, training));
+}
+export function softmax(x: Tensor, dim: number): Tensor {
+  return x.softmax(dim);
+}
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return x.logSoftmax(dim);
+}
+
+/** Pads the last dimensions: pad = [left, right, top, bottom, ...] as in F.pad. */
+export function pad(x: Tensor, padding: number[], value = 0): Tensor {
+  return new Tensor(O.constantPad(x.handle, padding, value));
+}
+
+export function oneHot(indices: Tensor, numClasses = -1): Tensor {
+  return new Tensor(O.oneHot(indices.handle, numClasses));
+}
+
+const REDUCTION = { none: 0, mean: 1, sum: 2 } as const;
+export type Reduction = keyof typeof REDUCTION;
+
+/** Elementwise Huber loss with threshold delta (smooth-L1 times delta). */
+export function huberLoss(input: Tensor, target: Tensor, delta = 1, reduction: Reduction = 'none'): Tensor {
+  return new Tensor(O.huberLoss(input.handle, target.handle, REDUCTION[reduction], delta));
+}
+
+/** Negative log-likelihood of log-probabilities (N, C) at integer targets (N). */
+export function nllLoss(
+  logProbs: Tensor,
+  target: Tensor,
+  o: { weight?: Tensor | null; reduction?: Reduction; ignoreIndex?: number } = {},
+): Tensor {
+  return new Tensor(
+    O.nllLoss(logProbs.handle, target.handle, o.weight?.handle ?? null, REDUCTION[o.reduction ?? 'none'], o.ignoreIndex ?? -100),
+  );
+}

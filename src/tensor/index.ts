@@ -1,0 +1,9 @@
+// The tensor engine's public surface (src/tensor): PyTorch-like tensors over libtorch.
+export { Tensor, type Shape, type Scalar, type TensorOrScalar, type NestedArray } from './tensor.js';
+export { type DType, DTYPES, isFloating } from './dtype.js';
+export * from './creation.js';
+export * from './functional.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
+export { tidy, keep, dispose, memory, type MemoryInfo } from './scope.js';
+export { setNumThreads, getNumThreads, cudaIsAvailable, buildConfig } from './threads.js';
+export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, type SafetensorsContent } from './safetensors.js';

@@ -1,0 +1,62 @@
+// Loads the libtorch addon (native/) and sets libtorch's intra-op thread count once per process.
+// See binding.gyp and native/libtorch-config.cjs for how the addon is built against a libtorch.
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
+
+/** An opaque tensor handle owned by the addon. */
+export type Handle = { readonly __handle: unique symbol };
+type OpFn = (...args: unknown[]) => any;
+
+export interface NativeAddon {
+  ops: Record<string, OpFn>;
+  fromBuffer(data: ArrayBufferView, shape: number[], dtype: number, copy: boolean): Handle;
+  toBuffer(h: Handle): ArrayBuffer;
+  item(h: Handle): number | boolean;
+  dispose(h: Handle): void;
+  isDisposed(h: Handle): boolean;
+  liveCount(): number;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  manualSeed(seed: number): void;
+  setGradEnabled(enabled: boolean): boolean;
+  isGradEnabled(): boolean;
+  hasCuda(): boolean;
+  config(): string;
+}
+
+function findPackageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('ssdkit: cannot find the package root above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+  return dir;
+}
+
+function load(): NativeAddon {
+  const root = findPackageRoot();
+  const file = join(root, 'build', 'Release', 'ssdkit_native.node');
+  if (!existsSync(file)) {
+    throw new Error(
+      `ssdkit: the native addon ${file} is not built. Run \`npm run build\` ` +
+        '(it needs Debian packages libtorch-dev and libopenblas0-pthread, or LIBTORCH=/path/to/libtorch).',
+    );
+  }
+  return createRequire(import.meta.url)(file) as NativeAddon;
+}
+
+export const N: NativeAddon = load();
+
+/** Default thread count: SSDKIT_THREADS, else all available cores (libtorch itself would use one here). */
+export function defaultThreadCount(): number {
+  const fromEnv = Number(process.env.SSDKIT_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : availableParallelism();
+}
+
+// The intra-op pool is process-wide; only the main thread configures it.
+if (isMainThread) N.setNumThreads(defaultThreadCount());

@@ -1,0 +1,18 @@
+// libtorch's intra-op thread count (process-wide). ssdkit sets it to the core count at load (SSDKIT_THREADS
+// overrides), since libtorch's own default here is one thread.
+import { N } from './native.js';
+
+export function setNumThreads(n: number): void {
+  N.setNumThreads(n);
+}
+export function getNumThreads(): number {
+  return N.getNumThreads();
+}
+/** True when the libtorch the addon was built against has CUDA and sees a device. */
+export function cudaIsAvailable(): boolean {
+  return N.hasCuda();
+}
+/** libtorch's build configuration (BLAS, oneDNN, CUDA ...). */
+export function buildConfig(): string {
+  return N.config();
+}
