@@ -4,6 +4,8 @@
 // a.i int, a.d double, a.b bool, a.il int list, a.tl tensor list, a.options dtype+device, a.opt* nullable) and
 // the expression's value goes back through Out. `OPV` is for in-place ops that return nothing. The TypeScript
 // layer (src/tensor) gives these their PyTorch-like names, argument checking and docs.
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "common.h"
 
 namespace ssdkit {
@@ -34,6 +36,8 @@ const OpDef kOps[] = {
     OP(randn, at::randn(a.il(0), a.options(1))),
     OP(randint, at::randint(a.i(0), a.i(1), a.il(2), a.options(3))),
     OP(randperm, at::randperm(a.i(0), a.options(1))),
+    OP(rngState, at::detail::getDefaultCPUGenerator().get_state()),
+    OPV(setRngState, at::Generator(at::detail::getDefaultCPUGenerator()).set_state(a.t(0))),
     OP(zerosLike, at::zeros_like(a.t(0))),
     OP(onesLike, at::ones_like(a.t(0))),
     OP(fullLike, at::full_like(a.t(0), a.s(1))),

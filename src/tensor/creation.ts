@@ -163,3 +163,12 @@ export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`manualSeed: seed must be a non-negative integer, got ${seed}`);
   N.manualSeed(seed);
 }
+
+/** A copy of libtorch's global CPU generator state (a uint8 tensor), for checkpoints. */
+export function getRngState(): Tensor {
+  return new Tensor(O.rngState());
+}
+/** Restores a state from getRngState(): later draws repeat exactly. */
+export function setRngState(state: Tensor): void {
+  O.setRngState(state.handle);
+}
