@@ -1,0 +1,202 @@
+// `npm run bench:ops`: ssdkit's op speed side by side with PyTorch (python3-torch, the same libtorch build) in
+// the same run and thread count. A /usr/bin/python3 bench/ops_torch.py child answers timing requests, and the
+// two sides run alternating rounds (ABBA) so both see the same machine conditions; each line reports medians.
+//
+//   node dist/bench/ops.js [--rounds 5] [--verbose]
+//   → conv2d 3x3 512->512 38x38 b1 fwd: ssdkit 29.88 ms, torch 29.76 ms, ratio 1.004
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { conv2d, getNumThreads, keep, manualSeed, ones, randn, tidy, type Tensor } from '../src/tensor/index.js';
+import { fmt, interleave, loadAverage, median, summarize, timePerCall, timeReps, type RepOptions } from './timing.js';
+
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'ops_torch.py');
+const RATIO_GOAL = 1.05;
+const TINY_GOAL_US = 3;
+
+// ---- the PyTorch child ----
+
+type Reply = { ready?: boolean; error?: string; samples?: number[]; torch?: string; threads?: number; mkldnn?: boolean };
+
+class TorchChild {
+  readonly #proc: ChildProcessWithoutNullStreams;
+  readonly #waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
+  #stderr = '';
+  #dead: Error | null = null;
+
+  constructor(threads: number) {
+    this.#proc = spawn(PYTHON, [SCRIPT, '--threads', String(threads), '--serve'], { stdio: 'pipe' });
+    this.#proc.stderr.on('data', (d: Buffer) => (this.#stderr += d.toString()));
+    this.#proc.on('error', (e: NodeJS.ErrnoException) =>
+      this.#fail(e.code === 'ENOENT' ? `${PYTHON} not found (install python3 and python3-torch)` : `cannot run ${PYTHON}: ${e.message}`),
+    );
+    this.#proc.on('exit', (code) => this.#fail(`${PYTHON} ${SCRIPT} exited with code ${code}\n${this.#stderr.trim()}`));
+    createInterface({ input: this.#proc.stdout }).on('line', (line) => {
+      let reply: Reply;
+      try {
+        reply = JSON.parse(line) as Reply;
+      } catch {
+        reply = { error: `unexpected output from ops_torch.py: ${line}` };
+      }
+      this.#waiting.shift()?.resolve(reply);
+    });
+  }
+
+  #fail(msg: string): void {
+    this.#dead ??= new Error(msg);
+    for (const w of this.#waiting.splice(0)) w.reject(this.#dead);
+  }
+
+  #next(): Promise<Reply> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+
+  /** The child's first line: torch version, threads, mkldnn; throws if torch cannot be imported. */
+  async ready(): Promise<Required<Pick<Reply, 'torch' | 'threads' | 'mkldnn'>>> {
+    const r = await this.#next();
+    if (r.error !== undefined || !r.ready) throw new Error(r.error ?? 'ops_torch.py did not start');
+    return { torch: r.torch!, threads: r.threads!, mkldnn: r.mkldnn! };
+  }
+
+  /** One timed round of a case in the child: ms per repetition (µs per call for tiny_add). */
+  async round(kase: string, o: RepOptions & { batch?: number }): Promise<number[]> {
+    const reply = this.#next();
+    this.#proc.stdin.write(JSON.stringify({ case: kase, ...o }) + '\n');
+    const r = await reply;
+    if (r.error !== undefined || r.samples === undefined) throw new Error(`torch ${kase}: ${r.error ?? 'no samples'}`);
+    return r.samples;
+  }
+
+  close(): void {
+    this.#proc.removeAllListeners('exit');
+    this.#proc.stdin.end();
+  }
+}
+
+// ---- the ssdkit cases (same shapes, same steps as ops_torch.py) ----
+
+interface Case {
+  name: string;
+  /** The key in ops_torch.py. */
+  torch: string;
+  reps: RepOptions;
+  step: () => void;
+}
+
+function convTensors(grad: boolean): { x: Tensor; w: Tensor; b: Tensor; g: Tensor } {
+  const [x, w, b, g] = keep(tidy(() => [randn([1, 512, 38, 38]), randn([512, 512, 3, 3]).mul(0.01), randn([512]), ones([1, 512, 38, 38])]));
+  if (grad) for (const t of [x, w, b]) t.requiresGrad_();
+  return { x, w, b, g };
+}
+
+function makeCases(): Case[] {
+  const f = convTensors(false);
+  const t = convTensors(true);
+  const [ma, mb] = keep(tidy(() => [randn([1024, 1024]), randn([1024, 1024])]));
+  return [
+    {
+      name: 'conv2d 3x3 512->512 38x38 b1 fwd',
+      torch: 'conv_fwd',
+      reps: { warmup: 2, reps: 10 },
+      step: () => tidy(() => void conv2d(f.x, f.w, f.b, { stride: 1, padding: 1 })),
+    },
+    {
+      name: 'conv2d 3x3 512->512 38x38 b1 fwd+bwd',
+      torch: 'conv_fwd_bwd',
+      reps: { warmup: 1, reps: 6 },
+      step: () => {
+        for (const p of [t.x, t.w, t.b]) p.zeroGrad();
+        tidy(() => conv2d(t.x, t.w, t.b, { stride: 1, padding: 1 }).backward(t.g));
+      },
+    },
+    {
+      name: 'matmul 1024x1024 @ 1024x1024',
+      torch: 'matmul',
+      reps: { warmup: 2, reps: 10 },
+      step: () => tidy(() => void ma.matmul(mb)),
+    },
+  ];
+}
+
+/** Per-call µs of a one-element add whose result a tidy() scope frees. */
+function tinyAdd(o: RepOptions & { batch: number }): number[] {
+  const [a, b] = keep([ones([1]), ones([1])]);
+  try {
+    return timePerCall(
+      (n) =>
+        tidy(() => {
+          for (let i = 0; i < n; i++) a.add(b);
+        }),
+      o,
+    );
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
+// ---- main ----
+
+function parseArgs(argv: string[]): { rounds: number; verbose: boolean } {
+  const i = argv.indexOf('--rounds');
+  const rounds = i >= 0 ? Number(argv[i + 1]) : 5;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds needs a positive integer');
+  return { rounds, verbose: argv.includes('--verbose') };
+}
+
+function spread(label: string, s: number[], unit: string): string {
+  const q = summarize(s);
+  return `${label} min ${fmt(q.min)} p25 ${fmt(q.p25)} p75 ${fmt(q.p75)} max ${fmt(q.max)} ${unit} (n=${q.n})`;
+}
+
+async function main(): Promise<number> {
+  const { rounds, verbose } = parseArgs(process.argv.slice(2));
+  const threads = getNumThreads();
+  const torch = new TorchChild(threads);
+  let info;
+  try {
+    info = await torch.ready();
+  } catch (e) {
+    console.error(`bench:ops: PyTorch reference unavailable: ${(e as Error).message}`);
+    console.error('It needs /usr/bin/python3 with torch (Debian: apt-get install python3-torch).');
+    torch.close();
+    return 2;
+  }
+  manualSeed(0);
+  console.log(`threads: ssdkit ${threads}, torch ${info.threads} (torch ${info.torch}, mkldnn ${info.mkldnn ? 'on' : 'off'}); rounds ${rounds}`);
+  console.log(`load before: ${loadAverage()}`);
+  const failures: string[] = [];
+  try {
+    for (const c of makeCases()) {
+      const r = await interleave(rounds, () => timeReps(c.step, c.reps), () => torch.round(c.torch, c.reps));
+      const [a, b] = [median(r.a), median(r.b)];
+      const ratio = a / b;
+      console.log(`${c.name}: ssdkit ${fmt(a)} ms, torch ${fmt(b)} ms, ratio ${ratio.toFixed(3)}`);
+      if (verbose) console.log(`  ${spread('ssdkit', r.a, 'ms')}; ${spread('torch', r.b, 'ms')}`);
+      if (ratio > RATIO_GOAL) failures.push(`${c.name} ratio ${ratio.toFixed(3)} > ${RATIO_GOAL}`);
+    }
+    const tinyOpts = { warmup: 3, reps: 10, batch: 2000 };
+    const r = await interleave(rounds, () => tinyAdd(tinyOpts), () => torch.round('tiny_add', tinyOpts));
+    const us = median(r.a);
+    console.log(`tiny-op: ${fmt(us)} us`);
+    console.log(`torch tiny-op: ${fmt(median(r.b))} us (context)`);
+    if (verbose) console.log(`  ${spread('ssdkit', r.a, 'us')}; ${spread('torch', r.b, 'us')}`);
+    if (us > TINY_GOAL_US) failures.push(`tiny-op ${fmt(us)} us > ${TINY_GOAL_US} us`);
+  } finally {
+    torch.close();
+  }
+  console.log(`load after: ${loadAverage()}`);
+  console.log(failures.length === 0 ? `goal (ratios <= ${RATIO_GOAL}, tiny-op <= ${TINY_GOAL_US} us): met` : `goal not met: ${failures.join('; ')}`);
+  return 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    console.error(`bench:ops failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  },
+);
