@@ -22,8 +22,11 @@ int64_t bytesOf(const at::Tensor& t) { return t.defined() ? static_cast<int64_t>
 [[noreturn]] void rethrow(Napi::Env env, const char* name) {
   try {
     throw;
-  } catch (const Napi::Error&) {
-    throw;
+  } catch (const Napi::Error& e) {
+    // Argument-decoding errors: keep the error's type, prefix the op name to its message.
+    Napi::Object err = e.Value();
+    err.Set("message", Napi::String::New(env, std::string(name) + ": " + e.Message()));
+    throw Napi::Error(env, err);
   } catch (const c10::Error& e) {
     throw Napi::Error::New(env, std::string(name) + ": " + e.what_without_backtrace());
   } catch (const std::exception& e) {
@@ -256,7 +259,7 @@ c10::optional<at::Tensor> Args::optT(size_t i) const {
 int64_t Args::i(size_t i) const {
   if (i >= info_.Length() || !info_[i].IsNumber()) fail(i, "an integer");
   double v = info_[i].As<Napi::Number>().DoubleValue();
-  if (std::floor(v) != v) fail(i, "an integer");
+  if (!std::isfinite(v) || std::floor(v) != v || std::fabs(v) > 9007199254740992.0) fail(i, "an integer");
   return static_cast<int64_t>(v);
 }
 
@@ -296,7 +299,7 @@ std::vector<int64_t> Args::il(size_t i) const {
     Napi::Value v = arr[k];
     if (!v.IsNumber()) fail(i, "an array of integers");
     double x = v.As<Napi::Number>().DoubleValue();
-    if (std::floor(x) != x) fail(i, "an array of integers");
+    if (!std::isfinite(x) || std::floor(x) != x || std::fabs(x) > 9007199254740992.0) fail(i, "an array of integers");
     out[k] = static_cast<int64_t>(x);
   }
   return out;

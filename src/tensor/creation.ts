@@ -34,18 +34,30 @@ function inferDtype(flat: (number | boolean)[]): DType {
   return 'float32';
 }
 
+/** The shape given by the first element at every depth; flattenNested then checks every element against it. */
+function shapeOfNested(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = data;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0]!;
+  }
+  return shape;
+}
+
 function flattenNested(data: NestedArray, shape: number[], flat: (number | boolean)[], depth: number): void {
   if (!Array.isArray(data)) {
     if (typeof data !== 'number' && typeof data !== 'boolean') {
       throw new TypeError(`tensor(): elements must be numbers or booleans, got ${describe(data)}`);
     }
-    if (depth !== shape.length) throw new RangeError('tensor(): ragged nested array');
+    if (depth !== shape.length) throw new RangeError(`tensor(): ragged nested array (a number at depth ${depth}, expected depth ${shape.length})`);
     flat.push(data);
     return;
   }
-  if (depth === shape.length) shape.push(data.length);
-  else if (shape[depth] !== data.length) {
-    throw new RangeError(`tensor(): ragged nested array (length ${data.length} where ${shape[depth]} was expected)`);
+  if (depth >= shape.length) throw new RangeError(`tensor(): ragged nested array (an array at depth ${depth}, expected a number)`);
+  if (shape[depth] !== data.length) {
+    throw new RangeError(`tensor(): ragged nested array (length ${data.length} at depth ${depth} where ${shape[depth]} was expected)`);
   }
   for (const d of data) flattenNested(d, shape, flat, depth + 1);
 }
@@ -64,7 +76,7 @@ function typedArrayFor(dtype: DType, flat: (number | boolean)[]): AnyTypedArray 
 
 /** A new tensor holding a copy of nested JS arrays (or a single number). */
 export function tensor(data: NestedArray, options: CreateOptions = {}): Tensor {
-  const shape: number[] = [];
+  const shape = shapeOfNested(data);
   const flat: (number | boolean)[] = [];
   flattenNested(data, shape, flat, 0);
   const dtype = options.dtype ?? inferDtype(flat);

@@ -24,11 +24,18 @@ function expectDims(t: Tensor, dims: number, what: string, fn: string): void {
   }
 }
 
+function handles(tensors: Tensor[], fn: string): unknown[] {
+  if (!Array.isArray(tensors) || !tensors.every((t) => t instanceof Tensor)) {
+    throw new TypeError(`${fn}: expected an array of Tensors`);
+  }
+  return tensors.map((t) => t.handle);
+}
+
 export function cat(tensors: Tensor[], dim = 0): Tensor {
-  return new Tensor(O.cat(tensors.map((t) => t.handle), dim));
+  return new Tensor(O.cat(handles(tensors, 'cat'), dim));
 }
 export function stack(tensors: Tensor[], dim = 0): Tensor {
-  return new Tensor(O.stack(tensors.map((t) => t.handle), dim));
+  return new Tensor(O.stack(handles(tensors, 'stack'), dim));
 }
 
 /** Elementwise choice: cond ? a : b (either may be a scalar). */

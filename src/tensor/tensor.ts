@@ -7,7 +7,7 @@
 //   const x = arange(6).reshape(2, 3).float();
 //   x.mul(2).sum(1).toArray();   // [6, 24]
 import { N, type Handle } from './native.js';
-import { type DType, type AnyTypedArray, dtypeCode, dtypeName, typedArrayOf } from './dtype.js';
+import { type DType, type AnyTypedArray, DTYPES, dtypeCode, dtypeName, typedArrayOf } from './dtype.js';
 import { track, type Disposable } from './scope.js';
 
 const O = N.ops;
@@ -134,8 +134,11 @@ export class Tensor implements Disposable {
   }
   /** Converts to a dtype ('float32', ...) or moves to a device ('cpu', 'cuda', 'cuda:1'). */
   to(target: DType | string): Tensor {
-    if (['float32', 'float64', 'int64', 'int32', 'uint8', 'bool'].includes(target)) {
+    if ((DTYPES as readonly string[]).includes(target)) {
       return new Tensor(O.toDtype(this.handle, dtypeCode(target as DType)));
+    }
+    if (!/^(cpu|cuda|mps|meta)(:\d+)?$/.test(target)) {
+      throw new TypeError(`to: '${target}' is neither a dtype (${DTYPES.join(', ')}) nor a device ('cpu', 'cuda', 'cuda:1')`);
     }
     return new Tensor(O.toDevice(this.handle, target));
   }
@@ -181,11 +184,22 @@ export class Tensor implements Disposable {
   pow(exponent: TensorOrScalar): Tensor {
     return this.#bin(exponent, 'pow', 'powS');
   }
-  maximum(other: Tensor): Tensor {
+  /** Elementwise max with a tensor, or with a number (then the same as clampMin). */
+  maximum(other: TensorOrScalar): Tensor {
+    if (!(other instanceof Tensor)) return this.clamp(other, null);
     return new Tensor(O.maximum(this.handle, other.handle));
   }
-  minimum(other: Tensor): Tensor {
+  minimum(other: TensorOrScalar): Tensor {
+    if (!(other instanceof Tensor)) return this.clamp(null, other);
     return new Tensor(O.minimum(this.handle, other.handle));
+  }
+  /** True when both have the same shape and elements. */
+  equal(other: Tensor): boolean {
+    return O.equal(this.handle, other.handle);
+  }
+  /** |this - other| <= atol + rtol * |other| elementwise (same semantics as torch.allclose). */
+  allclose(other: Tensor, rtol = 1e-5, atol = 1e-8, equalNan = false): boolean {
+    return O.allclose(this.handle, other.handle, rtol, atol, equalNan);
   }
   eq(other: TensorOrScalar): Tensor {
     return this.#bin(other, 'eq', 'eqS');
@@ -376,6 +390,7 @@ export class Tensor implements Disposable {
     return this;
   }
   maskedFill_(mask: Tensor, value: Scalar): this {
+    checkMask(mask, 'maskedFill_');
     O.maskedFill_(this.handle, mask.handle, value);
     return this;
   }
@@ -549,10 +564,12 @@ export class Tensor implements Disposable {
     return new Tensor(O.index(this.handle, indices.map((t) => t.handle)));
   }
   maskedFill(mask: Tensor, value: TensorOrScalar): Tensor {
+    checkMask(mask, 'maskedFill');
     if (value instanceof Tensor) return new Tensor(O.maskedFillT(this.handle, mask.handle, value.handle));
     return new Tensor(O.maskedFill(this.handle, mask.handle, value));
   }
   maskedSelect(mask: Tensor): Tensor {
+    checkMask(mask, 'maskedSelect');
     return new Tensor(O.maskedSelect(this.handle, mask.handle));
   }
   /** Indices of non-zero elements, shape (n, ndim). */
@@ -602,8 +619,16 @@ export class Tensor implements Disposable {
     return h === null ? null : new Tensor(h);
   }
   set grad(g: Tensor | null) {
-    if (g === null) O.clearGrad(this.handle);
-    else O.setGrad(this.handle, g.handle);
+    if (g === null) {
+      O.clearGrad(this.handle);
+      return;
+    }
+    const [s, gs] = [this.shape, g.shape];
+    if (s.length !== gs.length || s.some((d, i) => d !== gs[i])) {
+      throw new RangeError(`grad: assigned gradient has size [${gs.join(', ')}] but the tensor has size [${s.join(', ')}]`);
+    }
+    if (g.dtype !== this.dtype) throw new TypeError(`grad: assigned gradient has type ${g.dtype} but the tensor has type ${this.dtype}`);
+    O.setGrad(this.handle, g.handle);
   }
   /** Drops the gradient (PyTorch's zero_grad(set_to_none=True)). */
   zeroGrad(): void {
@@ -636,6 +661,11 @@ export class Tensor implements Disposable {
   #un(op: string): Tensor {
     return new Tensor(O[op]!(this.handle));
   }
+}
+
+function checkMask(mask: Tensor, op: string): void {
+  if (!(mask instanceof Tensor)) throw new TypeError(`${op}: mask must be a bool Tensor, got ${describe(mask)}`);
+  if (mask.dtype !== 'bool') throw new TypeError(`${op}: mask must have dtype bool, got ${mask.dtype} (use .bool() or a comparison)`);
 }
 
 function pair(hs: Handle[]): [Tensor, Tensor] {
