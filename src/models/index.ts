@@ -1,0 +1,57 @@
+// The SSD model zoo (src/models): GluonCV's SSD with its VGG16-atrous, ResNet and MobileNet feature extractors,
+// getModel for the registered presets, resetClass, weights (ssdkit safetensors, MXNet/GluonCV .params) and the
+// model summary behind `ssdkit info` (spec §1, §2, §5, §6).
+export {
+  SSD_PRESETS,
+  VOC_CLASSES,
+  COCO_CLASSES,
+  getPreset,
+  presetNames,
+  type SSDPreset,
+  type PresetDataset,
+} from './presets.js';
+export { SSD, type SSDOptions, type SSDTrainingOutput, type ClassDecoderKind, type ResetClassOptions } from './ssd/ssd.js';
+export { ConvPredictor, type ConvPredictorOptions } from './ssd/convPredictor.js';
+export { SSDAnchorGeneratorBlock, type AnchorGeneratorBlockOptions } from './ssd/anchorGenerator.js';
+export { type MultiFeatureExtractor, type PretrainedBase } from './ssd/features.js';
+export {
+  VGGAtrousExtractor,
+  getVggAtrousExtractor,
+  vgg16Atrous300,
+  vgg16Atrous512,
+  VGG_SPEC,
+  EXTRA_SPEC,
+  type ExtraConv,
+  type VGGAtrousExtractorOptions,
+} from './ssd/vggAtrous.js';
+export { FeatureExpander, SymbolBatchNorm, type FeatureExpanderOptions, type NamedOutputNetwork } from './ssd/featureExpander.js';
+export { ResNetV1, BasicBlockV1, BottleneckV1, getResNetV1, RESNET_SPEC, type ResNetV1Options, type ResNetBlockKind } from './ssd/resnetV1.js';
+export { ResNetV1b, BasicBlockV1b, BottleneckV1b, getResNetV1b, RESNET_V1B_SPEC, type ResNetV1bOptions } from './ssd/resnetV1b.js';
+export { ResNetV1bSSD, type ResNetV1bSSDOptions } from './ssd/resnetV1bSSD.js';
+export { MobileNet, getMobileNet, type MobileNetOptions } from './ssd/mobilenet.js';
+export { resolveReuseWeights, reshapeParameter, type ReuseWeights } from './ssd/resetClass.js';
+export { getModel, buildSSD, modelNames, isSupported, type GetModelOptions } from './zoo.js';
+export { getModelFile, defaultModelRoot, GLUONCV_SHA1 } from './modelStore.js';
+export {
+  loadWeights,
+  saveWeights,
+  importParameters,
+  exportMxnetParams,
+  WeightsError,
+  type ImportOptions,
+  type ImportResult,
+  type MxnetNaming,
+} from './weights.js';
+export {
+  decodeMxnetParams,
+  encodeMxnetParams,
+  loadMxnetParams,
+  saveMxnetParams,
+  mxnetParamsToTensors,
+  looksLikeMxnetParams,
+  MxnetParamsError,
+  type MxnetArray,
+  type MxnetParamsContent,
+} from './mxnetParams.js';
+export { describeParameters, snakeCase, camelCase, type ParameterNames } from './parameterNames.js';
+export { summarizeModel, type ModelSummary, type ParameterSummary } from './summary.js';

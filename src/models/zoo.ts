@@ -1,0 +1,148 @@
+// GluonCV's model zoo for SSD (`gluoncv/model_zoo/model_zoo.py`, `ssd/presets.py`, `get_ssd`; spec §1): builds
+// the SSD of a registered name from its preset (src/models/presets.ts) and fills its weights.
+//
+//   const net = getModel('ssd_300_vgg16_atrous_voc', { pretrainedBase: false });   // random init, like the seed
+//   const net = getModel('ssd_512_mobilenet1.0_custom', { classes: ['cat', 'dog'], transfer: 'voc' });
+//
+// Weights, as GluonCV but never downloaded (modelStore.ts): `pretrained` loads the whole detector (a file path,
+// or true for <root>/<name>...); otherwise `pretrainedBase` (default true, as GluonCV) loads the ImageNet
+// backbone (`vgg16_atrous`, `resnet50_v1`, `mobilenet1.0`, `resnet34_v1b`, ...) over a randomly initialized
+// model. Initialization is train_ssd.py's `net.initialize()`: every parameter's own initializer (spec §5), the
+// default Uniform(0.07) for the rest (backbone convs without a file, the FeatureExpander layers).
+// Bases implemented: vgg16_atrous (300, 512), resnet18_v1, resnet50_v1, mobilenet1.0, mobilenet0.25,
+// resnet34_v1b. Not implemented: resnet101_v2, resnet152_v2 and the mobilenet1.0_lite variant.
+import { type Initializer } from '../nn/index.js';
+import { getPreset, presetNames, type SSDPreset } from './presets.js';
+import { SSD, type ClassDecoderKind } from './ssd/ssd.js';
+import { type MultiFeatureExtractor } from './ssd/features.js';
+import { getVggAtrousExtractor } from './ssd/vggAtrous.js';
+import { FeatureExpander } from './ssd/featureExpander.js';
+import { getResNetV1 } from './ssd/resnetV1.js';
+import { getMobileNet } from './ssd/mobilenet.js';
+import { getResNetV1b } from './ssd/resnetV1b.js';
+import { ResNetV1bSSD } from './ssd/resnetV1bSSD.js';
+import { getModelFile } from './modelStore.js';
+import { loadWeights, WeightsError } from './weights.js';
+
+export interface GetModelOptions {
+  /** Load the trained detector: true = <root>/<name>(.safetensors|.params|-<sha1>.params), or a file path. */
+  pretrained?: boolean | string;
+  /** Load the ImageNet backbone (ignored with pretrained): true (default) = <root>/<base name>..., or a path. */
+  pretrainedBase?: boolean | string;
+  /** Foreground classes: required for *_custom; for voc/coco presets the class predictors are reset to them. */
+  classes?: readonly string[];
+  /** *_custom only: start from the pretrained voc/coco detector and reuse the classes both share. */
+  transfer?: 'voc' | 'coco';
+  /** Weights directory (default ~/.ssdkit/models). */
+  root?: string;
+  /** Initialize the parameters (default true); false leaves those not loaded from a file unallocated. */
+  initialize?: boolean;
+  /** Default for parameters without their own initializer (GluonCV: Uniform(0.07)). */
+  defaultInit?: Initializer;
+  nmsThresh?: number;
+  nmsTopk?: number;
+  postNms?: number;
+  clsDecoder?: ClassDecoderKind;
+}
+
+const SUPPORTED_BASES = ['vgg16_atrous', 'resnet18_v1', 'resnet50_v1', 'mobilenet1.0', 'mobilenet0.25', 'resnet34_v1b'];
+
+/** Whether getModel can build the preset (its backbone is implemented). */
+export function isSupported(preset: SSDPreset): boolean {
+  return SUPPORTED_BASES.includes(preset.base) && preset.anchorKind === 'ssd';
+}
+
+/** The registered SSD names getModel can build. */
+export function modelNames(): string[] {
+  return presetNames().filter((n) => isSupported(getPreset(n)));
+}
+
+function featureFactory(p: SSDPreset): () => MultiFeatureExtractor {
+  const filters = p.filters ?? [];
+  switch (p.base) {
+    case 'vgg16_atrous':
+      if (p.baseSize !== 300 && p.baseSize !== 512) throw new RangeError(`getModel: no VGG16-atrous extractor for input ${p.baseSize}`);
+      return () => getVggAtrousExtractor(16, p.baseSize as 300 | 512);
+    case 'resnet18_v1':
+    case 'resnet50_v1':
+      return () =>
+        new FeatureExpander({ network: getResNetV1(p.base === 'resnet18_v1' ? 18 : 50), networkName: p.base, outputs: p.features, numFilters: filters });
+    case 'mobilenet1.0':
+    case 'mobilenet0.25':
+      return () => new FeatureExpander({ network: getMobileNet(p.base === 'mobilenet1.0' ? 1 : 0.25), networkName: p.base, outputs: p.features, numFilters: filters });
+    case 'resnet34_v1b':
+      // GluonCV builds layer3 with stride 2 and then sets it to 1 (spec §2.6).
+      return () => new ResNetV1bSSD({ network: getResNetV1b(34, { strides: [1, 2, 1, 2] }), networkName: 'resnet34_v1b', addFilters: filters });
+    default:
+      throw new RangeError(`getModel: backbone '${p.base}' of ${p.name} is not implemented (implemented: ${SUPPORTED_BASES.join(', ')})`);
+  }
+}
+
+/** Builds the SSD of a preset with the given classes (no weights, parameters not allocated). */
+export function buildSSD(preset: SSDPreset, classes: readonly string[], options: Pick<GetModelOptions, 'nmsThresh' | 'nmsTopk' | 'postNms' | 'clsDecoder'> = {}): SSD {
+  if (!isSupported(preset)) {
+    throw new RangeError(
+      `getModel: ${preset.name} is not implemented (${preset.anchorKind === 'lite' ? 'the lite predictors/anchors' : `backbone '${preset.base}'`}); available: ${modelNames().join(', ')}`,
+    );
+  }
+  return new SSD({
+    features: featureFactory(preset),
+    baseSize: preset.baseSize,
+    sizes: preset.sizes,
+    ratios: preset.ratios,
+    steps: preset.steps,
+    classes,
+    anchorKind: preset.anchorKind,
+    ...options,
+  });
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** GluonCV's get_model for the SSD presets of spec §1.2 (see the file header). */
+export function getModel(name: string, options: GetModelOptions = {}): SSD {
+  const preset = getPreset(name);
+  const head = { nmsThresh: options.nmsThresh, nmsTopk: options.nmsTopk, postNms: options.postNms, clsDecoder: options.clsDecoder };
+  if (options.transfer !== undefined) {
+    if (preset.dataset !== 'custom') throw new RangeError(`getModel: transfer applies to *_custom models, not ${name}`);
+    if (!options.classes?.length) throw new RangeError(`getModel: ${name} with transfer needs classes`);
+    const source = name.replace(/_custom$/, `_${options.transfer}`);
+    const net = getModel(source, { ...options, transfer: undefined, classes: undefined, pretrained: options.pretrained === undefined || options.pretrained === true ? true : options.pretrained });
+    net.resetClass(options.classes, { reuseWeights: options.classes.filter((c) => net.classes.includes(c)) });
+    return net;
+  }
+  let classes: readonly string[];
+  if (preset.classes === null) {
+    if (!options.classes?.length) throw new RangeError(`getModel: ${name} needs classes (the foreground class names of your data)`);
+    classes = options.classes;
+  } else {
+    classes = preset.classes;
+  }
+  const net = buildSSD(preset, classes, head);
+  try {
+    if (options.initialize ?? true) net.initialize(options.defaultInit);
+    if (options.pretrained) {
+      const file = typeof options.pretrained === 'string' ? options.pretrained : getModelFile(name, options.root, 'pretrained weights');
+      loadWeights(net, file);
+    } else if (options.pretrainedBase ?? true) {
+      const base = net.features.pretrainedBase;
+      let file: string;
+      try {
+        file = typeof options.pretrainedBase === 'string' ? options.pretrainedBase : getModelFile(base.name, options.root, `the pretrained base network of ${name}`);
+      } catch (e) {
+        if (e instanceof WeightsError) throw new WeightsError(`${e.message} (or build with pretrainedBase: false for a random initialization)`);
+        throw e;
+      }
+      loadWeights(base.block, file, { allowMissing: base.allowMissing, ignoreExtra: base.ignoreExtra });
+    }
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
+  if (options.classes && preset.classes !== null && !sameList(options.classes, preset.classes)) {
+    net.resetClass(options.classes, { reuseWeights: options.classes.filter((c) => preset.classes!.includes(c)) });
+  }
+  return net;
+}
