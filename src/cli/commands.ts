@@ -1,5 +1,11 @@
 // The list of `ssdkit` subcommands.
 import type { Command } from './command.js';
 import { infoCommand } from './info.js';
+import { synthCommand } from './synth.js';
+import { matchCommand } from './match.js';
+import { modelInfoCommand } from './modelInfo.js';
+import { trainCommand } from './train.js';
+import { demoCommand } from './demo.js';
+import { tipsCommand } from './tips.js';
 
-export const COMMANDS: Command[] = [infoCommand];
+export const COMMANDS: Command[] = [demoCommand, tipsCommand, trainCommand, modelInfoCommand, matchCommand, synthCommand, infoCommand];

@@ -1,0 +1,110 @@
+// `ssdkit train`: train_ssd.py's flags (spec §7.1) in kebab case, plus the seed's three switches
+// (--loss-norm, --predictor-init, --decoder). Writes <save-prefix>_model.json, checkpoints, the best weights,
+// a JSON-lines log and a training-curve PNG.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError, type Command } from './command.js';
+import { parseFlags, str, num, numList, choice } from './flags.js';
+import { openDatasets, parseClassList, type DatasetKind } from '../train/datasets.js';
+import { trainSSD, type TrainOptions } from '../train/trainSSD.js';
+import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
+import { modelNames } from '../models/index.js';
+
+const FLAGS = {
+  network: { type: 'string' }, 'data-shape': { type: 'string' }, 'batch-size': { type: 'string' }, dataset: { type: 'string' },
+  'dataset-root': { type: 'string' }, classes: { type: 'string' }, 'num-workers': { type: 'string', short: 'j' }, epochs: { type: 'string' },
+  lr: { type: 'string' }, 'lr-decay': { type: 'string' }, 'lr-decay-epoch': { type: 'string' }, momentum: { type: 'string' }, wd: { type: 'string' },
+  'warmup-epochs': { type: 'string' }, 'log-interval': { type: 'string' }, 'save-prefix': { type: 'string' }, 'save-interval': { type: 'string' },
+  'val-interval': { type: 'string' }, seed: { type: 'string' }, resume: { type: 'string' }, 'start-epoch': { type: 'string' },
+  'loss-norm': { type: 'string' }, 'predictor-init': { type: 'string' }, decoder: { type: 'string' }, 'max-batches': { type: 'string' },
+  'val-limit': { type: 'string' }, 'pretrained-base': { type: 'string' }, 'on-nonfinite': { type: 'string' }, 'time-budget': { type: 'string' },
+} as const;
+
+export const USAGE = `usage: ssdkit train [options]
+
+  --network NAME          vgg16_atrous (default), resnet50_v1, mobilenet1.0, resnet34_v1b, ... or 'demo'
+                          (the demo's MobileNet0.25 SSD at 256); the model is ssd_<data-shape>_<network>_<dataset>
+  --data-shape N          300 (default) or 512
+  --dataset KIND          synth (default, the built-in synthetic set), voc, coco, custom
+  --dataset-root DIR      dataset folder (synth: ./ssdkit-data/synth, voc/coco: ~/.ssdkit/datasets/<kind>)
+  --classes LIST          custom: comma-separated names or a file with one per line
+  --batch-size N          32            -j, --num-workers N  2
+  --epochs N              240           --lr X               0.001
+  --lr-decay X            0.1           --lr-decay-epoch L   160,200
+  --momentum X            0.9           --wd X               0.0005
+  --warmup-epochs N       0             --log-interval N     100 (batches)
+  --save-prefix P         ./ssdkit-runs/<model>   --save-interval N  10   --val-interval N  1
+  --seed N                233           --resume FILE        a .ckpt written by ssdkit train
+  --start-epoch N         0
+  --loss-norm batch|sample             tip 1: normalize by the batch's positives (GluonCV) or per image
+  --predictor-init default|xavier|uniform|normal   tip 2: re-initialize predictor weights (xavier = the seed's
+                          Xavier(gaussian, out, 2); default keeps GluonCV's Xavier(uniform, avg, 2))
+  --decoder per-class|argmax           tip 3: how validation decodes class scores
+  --pretrained-base PATH  ImageNet backbone weights (.params or .safetensors); default: none
+  --max-batches N, --val-limit N, --time-budget SEC   shorten a run
+  --on-nonfinite skip|stop             a NaN/Inf loss or gradient skips the batch (default) or stops`;
+
+export function modelSpecFor(network: string, dataShape: number, dataset: DatasetKind, classes: readonly string[]): ModelSpec {
+  if (network === 'demo') return { name: 'ssd_256_mobilenet0.25_demo', preset: demoPreset(), classes: [...classes] };
+  const suffix = dataset === 'synth' || dataset === 'custom' ? 'custom' : dataset;
+  const name = `ssd_${dataShape}_${network}_${suffix}`;
+  if (!modelNames().includes(name)) throw new UsageError(`no model ${name}; available: ${modelNames().join(', ')}`);
+  return { name, classes: [...classes] };
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train an SSD (train_ssd.py flags, plus the seed tutorial\'s three switches)',
+  usage: USAGE,
+  async run(argv) {
+    const { values: v } = parseFlags(argv, FLAGS);
+    const dataset = choice(v, 'dataset', ['synth', 'voc', 'coco', 'custom'] as const, 'synth');
+    const network = str(v, 'network', 'vgg16_atrous');
+    const dataShape = network === 'demo' ? 256 : num(v, 'data-shape', 300, { integer: true, min: 64 });
+    const root = str(v, 'dataset-root') ?? (dataset === 'synth' ? join('ssdkit-data', 'synth') : join(homedir(), '.ssdkit', 'datasets', dataset));
+    if (dataset === 'custom' && !str(v, 'classes')) throw new UsageError('--dataset custom needs --classes');
+    const log = (l: string) => process.stderr.write(l + '\n');
+    const data = await openDatasets({ kind: dataset, root, classes: str(v, 'classes') ? parseClassList(str(v, 'classes')!) : undefined, log });
+    const spec = modelSpecFor(network, dataShape, dataset, data.classes);
+    const savePrefix = str(v, 'save-prefix', join('ssdkit-runs', spec.name));
+    const o: TrainOptions = {
+      dataShape,
+      batchSize: num(v, 'batch-size', 32, { integer: true, min: 1 }),
+      numWorkers: num(v, 'num-workers', 2, { integer: true, min: 0 }),
+      epochs: num(v, 'epochs', 240, { integer: true, min: 1 }),
+      lr: num(v, 'lr', 0.001, { min: 0 }),
+      lrDecay: num(v, 'lr-decay', 0.1, { min: 0 }),
+      lrDecayEpoch: numList(v, 'lr-decay-epoch', [160, 200]),
+      momentum: num(v, 'momentum', 0.9, { min: 0 }),
+      wd: num(v, 'wd', 0.0005, { min: 0 }),
+      warmupEpochs: num(v, 'warmup-epochs', 0, { min: 0 }),
+      logInterval: num(v, 'log-interval', 100, { integer: true, min: 0 }),
+      savePrefix,
+      saveInterval: num(v, 'save-interval', 10, { integer: true, min: 1 }),
+      valInterval: num(v, 'val-interval', 1, { integer: true, min: 1 }),
+      seed: num(v, 'seed', 233, { integer: true, min: 0 }),
+      resume: str(v, 'resume'),
+      startEpoch: num(v, 'start-epoch', 0, { integer: true, min: 0 }),
+      lossNorm: choice(v, 'loss-norm', ['batch', 'sample'] as const, 'batch'),
+      predictorInit: choice(v, 'predictor-init', ['default', 'xavier', 'uniform', 'normal'] as const, 'default'),
+      decoder: choice(v, 'decoder', ['per-class', 'argmax'] as const, 'per-class'),
+      maxBatchesPerEpoch: v['max-batches'] !== undefined ? num(v, 'max-batches', 0, { integer: true, min: 1 }) : undefined,
+      valLimit: v['val-limit'] !== undefined ? num(v, 'val-limit', 0, { integer: true, min: 1 }) : undefined,
+      timeBudgetSec: v['time-budget'] !== undefined ? num(v, 'time-budget', 0, { min: 1 }) : undefined,
+      onNonFinite: choice(v, 'on-nonfinite', ['skip', 'stop'] as const, 'skip'),
+      log,
+    };
+    const net = buildFromSpec(spec);
+    const pretrainedBase = str(v, 'pretrained-base');
+    if (pretrainedBase) {
+      const { loadWeights } = await import('../models/index.js');
+      loadWeights(net.features, pretrainedBase);
+    }
+    saveModelSpec(`${savePrefix}_model.json`, spec);
+    const r = await trainSSD(net, data.train, data.val, o);
+    console.log(`best mAP ${r.bestMap.toFixed(4)}; weights ${r.bestPath ?? '(none)'}; last checkpoint ${r.lastCheckpoint ?? '(none)'}`);
+    console.log(`log ${r.logPath}; curves ${r.curvesPath ?? '(none)'}; model description ${savePrefix}_model.json`);
+    net.dispose();
+    return 0;
+  },
+};

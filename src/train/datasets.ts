@@ -1,0 +1,70 @@
+// Opens the training and validation sets the commands name: 'voc' (VOC2007/2012 layout, train 07+12 trainval,
+// validate 07 test, spec §8.1), 'coco' (instances_train2017 / instances_val2017, §8.2), 'custom' (a VOC-format
+// folder with the user's classes), and 'synth' (the built-in synthetic dataset, generated on first use).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VOCDetection, CustomVOCDetection, COCODetection, makeSyntheticVOC, SYNTH_CLASSES, type DetectionDataset } from '../data/index.js';
+
+export type DatasetKind = 'voc' | 'coco' | 'custom' | 'synth';
+
+export interface DatasetOptions {
+  kind: DatasetKind;
+  root: string;
+  /** Class names (custom); or a file with one name per line. */
+  classes?: readonly string[];
+  /** Splits to train on / validate on; defaults per kind. */
+  trainSplits?: string[];
+  valSplits?: string[];
+  /** synth: images to generate when the folder does not exist yet. */
+  synthImages?: number;
+  synthSeed?: number;
+  log?: (line: string) => void;
+}
+
+export interface OpenedDatasets {
+  train: DetectionDataset;
+  val: DetectionDataset;
+  classes: readonly string[];
+}
+
+/** Reads a class list: a comma-separated string, or a file with one name per line. */
+export function parseClassList(v: string): string[] {
+  const names = existsSync(v) ? readFileSync(v, 'utf8').split(/\r?\n/) : v.split(',');
+  const out = names.map((s) => s.trim()).filter((s) => s.length > 0);
+  if (out.length === 0) throw new Error(`class list '${v}' is empty`);
+  return out;
+}
+
+/** Makes the synthetic dataset under `root` unless it is there already. */
+export async function ensureSynthetic(root: string, images: number, seed: number, log: (l: string) => void): Promise<void> {
+  if (existsSync(join(root, 'VOC2007', 'ImageSets', 'Main', 'test.txt'))) return;
+  log(`writing ${images} synthetic images to ${root} ...`);
+  await makeSyntheticVOC({ out: root, images, seed });
+}
+
+export async function openDatasets(o: DatasetOptions): Promise<OpenedDatasets> {
+  const log = o.log ?? (() => {});
+  switch (o.kind) {
+    case 'synth': {
+      await ensureSynthetic(o.root, o.synthImages ?? 600, o.synthSeed ?? 0, log);
+      const train = await VOCDetection.load(o.root, o.trainSplits ?? ['2007/trainval'], { classes: SYNTH_CLASSES, onWarning: log });
+      const val = await VOCDetection.load(o.root, o.valSplits ?? ['2007/test'], { classes: SYNTH_CLASSES, onWarning: log });
+      return { train, val, classes: SYNTH_CLASSES };
+    }
+    case 'voc': {
+      const train = await VOCDetection.load(o.root, o.trainSplits ?? ['2007/trainval', '2012/trainval'], { onWarning: log });
+      const val = await VOCDetection.load(o.root, o.valSplits ?? ['2007/test'], { onWarning: log });
+      return { train, val, classes: train.classes };
+    }
+    case 'custom': {
+      const train = await CustomVOCDetection.loadCustom(o.root, o.trainSplits ?? ['VOC2007/trainval'], { classes: o.classes, onWarning: log });
+      const val = await CustomVOCDetection.loadCustom(o.root, o.valSplits ?? ['VOC2007/test'], { classes: train.classes, onWarning: log });
+      return { train, val, classes: train.classes };
+    }
+    case 'coco': {
+      const train = await COCODetection.load(o.root, o.trainSplits ?? ['instances_train2017'], {});
+      const val = await COCODetection.load(o.root, o.valSplits ?? ['instances_val2017'], { skipEmpty: false });
+      return { train, val, classes: train.classes };
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// What is needed to rebuild a trained model: the preset (a registered name, or a full preset for models the
+// zoo does not register, such as the demo's) and the class names. Written beside the weights as
+// `<prefix>_model.json` so `ssdkit eval` and `ssdkit detect` can load a training run's output.
+import { readFileSync, existsSync } from 'node:fs';
+import { atomicWriteFileSync } from '../util/atomicWrite.js';
+import { buildSSD, getModel, getPreset, type SSD, type SSDPreset } from '../models/index.js';
+import { loadParameters } from '../nn/index.js';
+
+export interface ModelSpec {
+  /** The zoo name, or a descriptive name for an unregistered preset. */
+  name: string;
+  /** Set for presets the zoo does not register. */
+  preset?: SSDPreset;
+  classes: string[];
+}
+
+/** The demo's small detector: MobileNet0.25 + FeatureExpander at 256×256, 6 feature maps (16…1), 6 anchor layers. */
+export function demoPreset(): SSDPreset {
+  const base = getPreset('ssd_300_mobilenet0.25_custom');
+  const size = 256;
+  return {
+    ...base,
+    name: 'ssd_256_mobilenet0.25_demo',
+    baseSize: size,
+    featureSizes: [16, 8, 4, 2, 1, 1],
+    steps: [16, 32, 64, 128, 256, 256],
+    sizes: [0.1, 0.2, 0.37, 0.54, 0.71, 0.88, 1.05].map((f) => f * size),
+    pretrained: false,
+    note: 'ssdkit demo preset (not a GluonCV model)',
+  };
+}
+
+/** Builds (and initializes) the model a spec describes. */
+export function buildFromSpec(spec: ModelSpec): SSD {
+  if (spec.preset) {
+    const net = buildSSD(spec.preset, spec.classes);
+    net.initialize();
+    return net;
+  }
+  return getModel(spec.name, { pretrainedBase: false, classes: spec.classes });
+}
+
+export function saveModelSpec(path: string, spec: ModelSpec): void {
+  atomicWriteFileSync(path, Buffer.from(JSON.stringify(spec, null, 2)));
+}
+
+/** Loads `<prefix>_model.json` and the weights file into a new model. */
+export function loadTrainedModel(specPath: string, weightsPath: string): { net: SSD; spec: ModelSpec } {
+  if (!existsSync(specPath)) throw new Error(`${specPath}: model description not found (written by ssdkit train as <save-prefix>_model.json)`);
+  let spec: ModelSpec;
+  try {
+    spec = JSON.parse(readFileSync(specPath, 'utf8')) as ModelSpec;
+  } catch (e) {
+    throw new Error(`${specPath}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof spec.name !== 'string' || !Array.isArray(spec.classes)) throw new Error(`${specPath}: expected {name, classes[, preset]}`);
+  const net = buildFromSpec(spec);
+  loadParameters(weightsPath, net);
+  return { net, spec };
+}
