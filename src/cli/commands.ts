@@ -7,5 +7,7 @@ import { modelInfoCommand } from './modelInfo.js';
 import { trainCommand } from './train.js';
 import { demoCommand } from './demo.js';
 import { tipsCommand } from './tips.js';
+import { evalCommand } from './evaluate.js';
+import { detectCommand } from './detect.js';
 
-export const COMMANDS: Command[] = [demoCommand, tipsCommand, trainCommand, modelInfoCommand, matchCommand, synthCommand, infoCommand];
+export const COMMANDS: Command[] = [demoCommand, tipsCommand, trainCommand, evalCommand, detectCommand, modelInfoCommand, matchCommand, synthCommand, infoCommand];

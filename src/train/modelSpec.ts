@@ -14,16 +14,21 @@ export interface ModelSpec {
   classes: string[];
 }
 
-/** The demo's small detector: MobileNet0.25 + FeatureExpander at 256×256, 6 feature maps (16…1), 6 anchor layers. */
-export function demoPreset(): SSDPreset {
+/**
+ * The demo's small detector: MobileNet0.25 + FeatureExpander at size×size (a multiple of 32), 6 feature maps
+ * (size/16, size/32, then halving to 1), anchor sizes 0.1…1.05 of the input.
+ */
+export function demoPreset(size = 256): SSDPreset {
+  if (!Number.isInteger(size / 32) || size < 64) throw new RangeError(`demoPreset: size must be a multiple of 32 >= 64, got ${size}`);
   const base = getPreset('ssd_300_mobilenet0.25_custom');
-  const size = 256;
+  const featureSizes = [size / 16, size / 32];
+  while (featureSizes.length < 6) featureSizes.push(Math.max(1, Math.ceil(featureSizes[featureSizes.length - 1]! / 2)));
   return {
     ...base,
-    name: 'ssd_256_mobilenet0.25_demo',
+    name: `ssd_${size}_mobilenet0.25_demo`,
     baseSize: size,
-    featureSizes: [16, 8, 4, 2, 1, 1],
-    steps: [16, 32, 64, 128, 256, 256],
+    featureSizes,
+    steps: featureSizes.map((f) => size / f),
     sizes: [0.1, 0.2, 0.37, 0.54, 0.71, 0.88, 1.05].map((f) => f * size),
     pretrained: false,
     note: 'ssdkit demo preset (not a GluonCV model)',

@@ -7,7 +7,12 @@ import { type Tensor, fromTypedArray, keep, tensor, tidy } from '../tensor/index
 import { SSDTargetGenerator, type Quad } from '../detection/index.js';
 import type { Field, Label } from '../data/types.js';
 import type { TargetGenerator } from '../data/transforms/ssdPresets.js';
-import type { ModuleRef } from '../data/workerTransform.js';
+import type { ModuleRef, SampleTransform, TransformSpec } from '../data/workerTransform.js';
+import type { Sample } from '../data/sample.js';
+import type { Random } from '../data/random.js';
+import { flipHorizontal } from '../data/transforms/image.js';
+import { bboxFlip } from '../data/transforms/bbox.js';
+import { ssdValTransform } from '../data/transforms/ssdPresets.js';
 
 export interface SSDTargetWorkerOptions {
   /** Anchors, center format in input pixels, N*4 values (SSD's third training output). */
@@ -44,4 +49,30 @@ export function ssdTargetsRef(anchors: Tensor, o: Omit<SSDTargetWorkerOptions, '
     export: 'createSSDTargets',
     options: { ...o, anchors: tidy(() => anchors.reshape(-1).contiguous().toTypedArray()) as Float32Array },
   };
+}
+
+export interface LightTrainOptions {
+  width: number;
+  height: number;
+  targets: ModuleRef<SSDTargetWorkerOptions>;
+}
+
+/**
+ * A light training transform (not GluonCV's): the validation resize and normalization plus a random horizontal
+ * flip, then targets. Short from-scratch runs such as the demo learn much faster without expand/crop/colour
+ * augmentation; full training uses ssdTrainTransformSpec.
+ */
+export function createLightTrainTransform(o: LightTrainOptions): SampleTransform {
+  const gen = createSSDTargets(o.targets.options!);
+  return (s: Sample, rng: Random) => {
+    const flip = rng.uniform(0, 1) > 0.5;
+    const img = flip ? flipHorizontal(s.image) : s.image;
+    const label = flip ? bboxFlip(s.label, [s.image.width, s.image.height], true) : s.label;
+    const r = ssdValTransform(img, label, { width: o.width, height: o.height });
+    return [{ data: r.image, shape: [3, o.height, o.width] }, ...gen(r.label, o.width, o.height)];
+  };
+}
+
+export function lightTrainTransformSpec(o: LightTrainOptions): TransformSpec<LightTrainOptions> {
+  return { module: import.meta.url, export: 'createLightTrainTransform', options: o };
 }

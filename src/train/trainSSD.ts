@@ -12,7 +12,7 @@ import type { SSD } from '../models/index.js';
 import { DataLoader, fieldsToTensors, ssdTrainTransformSpec, type DetectionDataset } from '../data/index.js';
 import { ProgressBar } from '../util/progress.js';
 import { writeLineChartPNG } from '../report/lineChart.js';
-import { ssdTargetsRef } from './targetWorker.js';
+import { ssdTargetsRef, lightTrainTransformSpec } from './targetWorker.js';
 import { validate } from './validate.js';
 
 export type PredictorInit = 'default' | 'xavier' | 'uniform' | 'normal';
@@ -47,6 +47,10 @@ export interface TrainOptions {
   valLimit?: number;
   /** Stop training after this many seconds (the demo's budget); checked between batches. */
   timeBudgetSec?: number;
+  /** 'sgd' (train_ssd.py's) or 'adam'. */
+  optimizer?: 'sgd' | 'adam';
+  /** 'ssd': GluonCV's SSDDefaultTrainTransform (default); 'light': resize + flip only (quick demo runs). */
+  augment?: 'ssd' | 'light';
   /** What to do when the loss or a gradient is not finite: skip the batch (default) or stop. */
   onNonFinite?: 'skip' | 'stop';
   progress?: boolean;
@@ -130,7 +134,10 @@ export async function trainSSD(net: SSD, trainSet: DetectionDataset, valSet: Det
   const anchors: Tensor = keep(tidy(() => net.forwardTrain(zeros([1, 3, o.dataShape, o.dataShape]))[2]));
   const lossFn = new SSDMultiBoxLoss({ normalization: o.lossNorm });
   const schedule = new MultiStepEpochDecay({ baseLr: o.lr, steps: o.lrDecayEpoch, factor: o.lrDecay });
-  const trainer = new Trainer(net.collectParams(), 'sgd', { learningRate: o.lr, wd: o.wd, momentum: o.momentum });
+  const trainer =
+    (o.optimizer ?? 'sgd') === 'sgd'
+      ? new Trainer(net.collectParams(), 'sgd', { learningRate: o.lr, wd: o.wd, momentum: o.momentum })
+      : new Trainer(net.collectParams(), 'adam', { learningRate: o.lr, wd: o.wd });
   let startEpoch = o.startEpoch;
   let bestMap = -1;
   if (o.resume) {
@@ -144,7 +151,10 @@ export async function trainSSD(net: SSD, trainSet: DetectionDataset, valSet: Det
 
   const loader = new DataLoader(trainSet, {
     batchSize: o.batchSize,
-    transform: ssdTrainTransformSpec({ width: o.dataShape, height: o.dataShape, targets: ssdTargetsRef(anchors) }),
+    transform:
+      (o.augment ?? 'ssd') === 'ssd'
+        ? ssdTrainTransformSpec({ width: o.dataShape, height: o.dataShape, targets: ssdTargetsRef(anchors) })
+        : lightTrainTransformSpec({ width: o.dataShape, height: o.dataShape, targets: ssdTargetsRef(anchors) }),
     shuffle: true,
     lastBatch: 'rollover',
     numWorkers: o.numWorkers,
