@@ -10,9 +10,35 @@ import { trainSSD } from '../train/trainSSD.js';
 import { validate } from '../train/validate.js';
 import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
 import { init } from '../nn/index.js';
-import { formatAPTable, writePRCurvesPNG } from '../metrics/index.js';
-import { decodeImage, drawBoxes } from '../data/index.js';
+import { formatAPTable, writePRCurvesPNG, VOC07MApMetric } from '../metrics/index.js';
+import { decodeImage, drawBoxes, Random, type DetectionDataset } from '../data/index.js';
 import type { SSD } from '../models/index.js';
+
+/** The VOC07 mAP of guessing: 100 random boxes per image (random class, score, centre, 10–60% sides). */
+export function chanceMAP(ds: DetectionDataset, seed: number): number {
+  const rng = new Random(seed);
+  const metric = new VOC07MApMetric({ classNames: [...ds.classes] });
+  for (let i = 0; i < ds.length; i++) {
+    const r = ds.record(i);
+    const W = r.width ?? 320;
+    const H = r.height ?? 320;
+    const boxes: number[][] = [];
+    const ids: number[] = [];
+    const scores: number[] = [];
+    for (let k = 0; k < 100; k++) {
+      const w = W * rng.uniform(0.1, 0.6);
+      const h = H * rng.uniform(0.1, 0.6);
+      const cx = rng.uniform(0, W);
+      const cy = rng.uniform(0, H);
+      boxes.push([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]);
+      ids.push(rng.randint(0, ds.classes.length - 1));
+      scores.push(rng.uniform(0, 1));
+    }
+    metric.update([boxes], [ids], [scores], [r.label.map((row) => row.slice(0, 4))], [r.label.map((row) => row[4]!)], [r.label.map((row) => row[5] ?? 0)]);
+  }
+  const [, values] = metric.get();
+  return values[values.length - 1]!;
+}
 
 /** Plain BatchNorm statistics (mean 0, var 1, gamma 1, beta 0) for the demo's from-scratch backbone. */
 function resetBatchNormStats(net: SSD): void {
@@ -28,13 +54,13 @@ export const demoCommand: Command = {
   usage: `usage: ssdkit demo [--out DIR] [--minutes M] [--images N] [--seed S]
 
   --out DIR      where everything goes (default ./ssdkit-demo)
-  --minutes M    training budget (default 4)
+  --minutes M    training budget (default 5)
   --images N     synthetic images to generate (default 800; a third is the test split)
   --seed S       seed for data, initialization and augmentation (default 233)`,
   async run(argv) {
     const { values: v } = parseFlags(argv, { out: { type: 'string' }, minutes: { type: 'string' }, images: { type: 'string' }, seed: { type: 'string' } });
     const out = resolve(str(v, 'out', 'ssdkit-demo'));
-    const minutes = num(v, 'minutes', 4, { min: 0.1 });
+    const minutes = num(v, 'minutes', 5, { min: 0.1 });
     const seed = num(v, 'seed', 233, { integer: true, min: 0 });
     const log = (l: string) => process.stderr.write(l + '\n');
     mkdirSync(out, { recursive: true });
@@ -48,9 +74,12 @@ export const demoCommand: Command = {
     saveModelSpec(`${prefix}_model.json`, spec);
     const t0 = Date.now();
     const r = await trainSSD(net, data.train, data.val, {
-      dataShape: 256, batchSize: 16, numWorkers: 1, epochs: 1000, lr: 0.02, lrDecay: 0.1, lrDecayEpoch: [1000],
-      momentum: 0.9, wd: 0.0005, warmupEpochs: 1, logInterval: 10, savePrefix: prefix, saveInterval: 1000, valInterval: 1000,
-      seed, startEpoch: 0, lossNorm: 'batch', predictorInit: 'default', decoder: 'per-class', timeBudgetSec: minutes * 60, log,
+      // A short from-scratch run: Adam and resize+flip only learn far faster here than train_ssd.py's SGD 1e-3
+      // with the full augmentation (measured: mAP 0.10 vs 0.002 after ~200 s); the rate drops x0.1 for the last 20%.
+      dataShape: 256, batchSize: 16, numWorkers: 1, epochs: 1000, lr: 0.003, lrDecay: 0.1, lrDecayEpoch: [1000],
+      momentum: 0.9, wd: 0.0005, warmupEpochs: 0.5, logInterval: 10, savePrefix: prefix, saveInterval: 1000, valInterval: 1000,
+      seed, startEpoch: 0, lossNorm: 'batch', predictorInit: 'default', decoder: 'per-class', timeBudgetSec: minutes * 60,
+      decayAtBudgetFraction: 0.8, optimizer: 'adam', augment: 'light', log,
     });
     log(`trained ${r.epochs.length} epochs in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     const v2 = await validate(net, data.val, { dataShape: 256, batchSize: 16, collect: true, progress: true });
@@ -65,8 +94,8 @@ export const demoCommand: Command = {
       const boxes = d.detections.filter((x) => x.score >= 0.4).map((x) => ({ box: x.box, label: x.className, score: x.score, colorIndex: x.classId }));
       writeFileSync(join(detDir, `${d.id}.png`), await drawBoxes(img, boxes));
     }
-    const chance = 0.05;
-    console.log(`\nmAP (VOC07 11-point) ${v2.mAP.toFixed(4)} after ${r.epochs.length} epochs (a detector guessing boxes scores ~${chance} or less).`);
+    const chance = chanceMAP(data.val, seed);
+    console.log(`\nmAP (VOC07 11-point) ${v2.mAP.toFixed(4)} after ${r.epochs.length} epochs; guessing (100 random boxes per image) scores ${chance.toFixed(4)}.`);
     console.log(`pictures: ${detDir}/*.png (detections, score >= 0.4), ${prPath} (per-class PR), ${r.curvesPath ?? '(no curves)'} (training curves)`);
     console.log(`files: ${join(out, 'detections.json')}, log ${r.logPath}, weights ${r.bestPath ?? prefix + '_best.safetensors'}`);
     net.dispose();

@@ -47,6 +47,8 @@ export interface TrainOptions {
   valLimit?: number;
   /** Stop training after this many seconds (the demo's budget); checked between batches. */
   timeBudgetSec?: number;
+  /** With a time budget: multiply the rate by lrDecay once this fraction of the budget has passed (default none). */
+  decayAtBudgetFraction?: number;
   /** 'sgd' (train_ssd.py's) or 'adam'. */
   optimizer?: 'sgd' | 'adam';
   /** 'ssd': GluonCV's SSDDefaultTrainTransform (default); 'light': resize + flip only (quick demo runs). */
@@ -176,7 +178,9 @@ export async function trainSSD(net: SSD, trainSet: DetectionDataset, valSet: Det
       let skippedBatches = 0;
       const bar = o.progress === false ? null : new ProgressBar({ total: batchesPerEpoch * o.batchSize, label: `epoch ${epoch}`, unit: 'img' });
       for await (const batch of loader) {
-        const lr = learningRateAt(o, epoch + nb / batchesPerEpoch, schedule);
+        const spent = (performance.now() - started) / 1000;
+        const lateDecay = o.timeBudgetSec !== undefined && o.decayAtBudgetFraction !== undefined && spent > o.decayAtBudgetFraction * o.timeBudgetSec;
+        const lr = learningRateAt(o, epoch + nb / batchesPerEpoch, schedule) * (lateDecay ? o.lrDecay : 1);
         trainer.setLearningRate(lr);
         const [x, clsT, boxT] = fieldsToTensors(batch.fields);
         const step = tidy(() => {
