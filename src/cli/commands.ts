@@ -9,5 +9,6 @@ import { demoCommand } from './demo.js';
 import { tipsCommand } from './tips.js';
 import { evalCommand } from './evaluate.js';
 import { detectCommand } from './detect.js';
+import { ablateCommand } from './ablate.js';
 
-export const COMMANDS: Command[] = [demoCommand, tipsCommand, trainCommand, evalCommand, detectCommand, modelInfoCommand, matchCommand, synthCommand, infoCommand];
+export const COMMANDS: Command[] = [demoCommand, tipsCommand, trainCommand, evalCommand, detectCommand, ablateCommand, modelInfoCommand, matchCommand, synthCommand, infoCommand];

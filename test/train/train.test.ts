@@ -15,6 +15,8 @@ import { createSSDTargets } from '../../src/train/targetWorker.js';
 import { scoreDetectionsFile } from '../../src/train/scoreDetections.js';
 import { buildFromSpec, demoPreset } from '../../src/train/modelSpec.js';
 import { runTips } from '../../src/examples/trainSSDAdvanced.js';
+import { ablate, formatAblation } from '../../src/train/ablate.js';
+import { demoTrainOptions, resetBatchNormStats } from '../../src/train/demoConfig.js';
 
 test('learning rate: linear warm-up, then x lrDecay at each decay epoch (train_ssd.py: 1e-3, 1e-4 at 160, 1e-5 at 200)', () => {
   const o = { lr: 1e-3, lrDecay: 0.1, lrDecayEpoch: [160, 200], warmupEpochs: 0 };
@@ -116,6 +118,26 @@ test('a short training run writes log, checkpoint, best weights and curves; resu
   assert.deepEqual(r2.epochs.map((e) => e.epoch), [2], 'resumed at epoch 2');
   net2.dispose();
   assert.equal(memory().liveTensors, live);
+});
+
+test('ablate: every arm trains with the same budget and seed; A is also scored with argmax decoding', async () => {
+  const train = await VOCDetection.load(join(dir, 'data'), ['2007/trainval'], { classes: SYNTH_CLASSES });
+  const val = await VOCDetection.load(join(dir, 'data'), ['2007/test'], { classes: SYNTH_CLASSES });
+  const logs: string[] = [];
+  const arms = await ablate(train, val, {
+    spec: { name: 'demo', preset: demoPreset(64), classes: [...SYNTH_CLASSES] },
+    seeds: [3, 4],
+    train: { ...demoTrainOptions(60), dataShape: 64, batchSize: 4, epochs: 1, maxBatchesPerEpoch: 1, timeBudgetSec: undefined, progress: false, log: () => {} },
+    savePrefix: join(dir, 'ablate', 'run'),
+    prepare: resetBatchNormStats,
+    log: (l) => logs.push(l),
+  });
+  assert.deepEqual(arms.map((a) => a.tip), ['reference', 'tip 1', 'tip 2', 'tip 3']);
+  for (const a of arms) assert.equal(a.mAPs.length, 2);
+  assert.equal(arms[0]!.diff, 0);
+  assert.ok(Math.abs(arms[1]!.diff - (arms[1]!.mean - arms[0]!.mean)) < 1e-12);
+  assert.equal(logs.filter((l) => /arm B \(sample, xavier\)/.test(l)).length, 2);
+  assert.match(formatAblation(arms), /tip 1 .*sample-wise loss normalization/);
 });
 
 test("ssdkit tips reproduces the seed tutorial's positives (36 vs [13, 23]), shapes and decoder outcomes", () => {
