@@ -3,8 +3,8 @@
 // classes — for one image (goal <= 15 ms). Reports medians; the scenes and predictions are seeded.
 //
 //   node dist/bench/detection.js [--reps 15]
-//   → targets-b32: 20.1 ms          (also targets-b32-ohem, and targets-b1: one image as a data worker runs it)
-//   → nms: 5.6 ms
+//   → targets-b32: 22 ms            (also targets-b32-ohem, and targets-b1: one image as a data worker runs it)
+//   → nms: 5.5 ms                   (2-core VM, load ~1)
 // On a machine whose cores are busy with other work, libtorch's intra-op threads stall; SSDKIT_THREADS=1 gives
 // steadier numbers there.
 import { fileURLToPath } from 'node:url';

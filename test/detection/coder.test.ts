@@ -48,7 +48,7 @@ test('MultiClassEncoder: id + 1 for positives, 0 for negatives, -1 ignored', () 
   assert.deepEqual(out.tolist(), [[8, 0, -1, 5]]);
 });
 
-test("class decoders match the reference; the seed's dog/cat example keeps cat only per class", () => {
+test("class decoders match the reference; in the seed's dog/cat example only method 2 keeps cat", () => {
   const probs = tensor(fx.classes.probs, { dtype: 'float32' });
   const [ids1, sc1] = assertNoLeak(() => new MultiClassDecoder().decode(probs), 'argmax decoder');
   assert.deepEqual(ids1.tolist(), fx.classes.argmax.ids);

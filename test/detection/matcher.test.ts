@@ -57,7 +57,7 @@ function bruteGreedy(v: Float32Array, N: number, M: number): number[] {
   return out;
 }
 
-test('the candidate-pair walk equals the full greedy walk on large tied matrices', () => {
+test('the lazy greedy walk equals the full greedy walk over all pairs on large tied matrices', () => {
   let s = 12345;
   const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
   for (const [B, N, M, levels] of [[3, 300, 12, 4], [2, 120, 40, 3], [2, 50, 60, 6]] as const) {
