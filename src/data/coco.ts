@@ -4,10 +4,11 @@
 // xmax > xmin and ymax > ymin; `ignore == 1` objects are skipped; crowd objects kept unless useCrowd is false.
 // Images left without objects are skipped (skipEmpty, the default) or get one [-1 × 6] dummy row. Label rows
 // have 6 columns like VOC's (difficult 0). Malformed records are skipped with a warning naming the file.
+import { RecordDataset } from './recordDataset.js';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataWarnings, type WarningSink } from './warnings.js';
-import type { DetectionDataset, DetectionRecord, Label } from './types.js';
+import type { DetectionRecord, Label } from './types.js';
 
 export interface COCOLoadOptions {
   /** Expected class names, in category-id order; a mismatch with the JSON's categories is an error. */
@@ -44,30 +45,15 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export class COCODetection implements DetectionDataset {
-  readonly classes: readonly string[];
+export class COCODetection extends RecordDataset {
   readonly root: string;
-  readonly warnings: DataWarnings;
   /** JSON category id → contiguous class id. */
   readonly jsonIdToContiguous: ReadonlyMap<number, number>;
-  readonly #records: DetectionRecord[];
 
   private constructor(root: string, classes: readonly string[], map: ReadonlyMap<number, number>, records: DetectionRecord[], warnings: DataWarnings) {
+    super('COCO', classes, records, warnings);
     this.root = root;
-    this.classes = classes;
     this.jsonIdToContiguous = map;
-    this.#records = records;
-    this.warnings = warnings;
-  }
-
-  get length(): number {
-    return this.#records.length;
-  }
-
-  record(index: number): DetectionRecord {
-    const r = this.#records[index];
-    if (r === undefined) throw new RangeError(`COCO index ${index} out of range [0, ${this.#records.length})`);
-    return r;
   }
 
   static async load(root: string, splits: readonly string[] = ['instances_val2017'], opts: COCOLoadOptions = {}): Promise<COCODetection> {

@@ -3,10 +3,11 @@
 // path`. Objects are reordered to [xmin, ymin, xmax, ymax, cls, extra...] (a 6th column is 0 when B = 5);
 // with coordNormalized (default) coordinates are fractions scaled by the decoded image's size. Bad lines are
 // skipped with a warning naming file:line.
+import { RecordDataset } from './recordDataset.js';
 import { readFile, stat } from 'node:fs/promises';
 import { join, isAbsolute } from 'node:path';
 import { DataWarnings, type WarningSink } from './warnings.js';
-import type { DetectionDataset, DetectionRecord, Label } from './types.js';
+import type { DetectionRecord, Label } from './types.js';
 
 export interface LstLoadOptions {
   /** Folder the image paths are relative to (default ''). */
@@ -36,25 +37,10 @@ export function parseLstLabel(values: readonly number[]): Label {
   return out;
 }
 
-export class LstDetection implements DetectionDataset {
-  readonly classes: readonly string[];
-  readonly warnings: DataWarnings;
-  readonly #records: DetectionRecord[];
+export class LstDetection extends RecordDataset {
 
   private constructor(classes: readonly string[], records: DetectionRecord[], warnings: DataWarnings) {
-    this.classes = classes;
-    this.#records = records;
-    this.warnings = warnings;
-  }
-
-  get length(): number {
-    return this.#records.length;
-  }
-
-  record(index: number): DetectionRecord {
-    const r = this.#records[index];
-    if (r === undefined) throw new RangeError(`LST index ${index} out of range [0, ${this.#records.length})`);
-    return r;
+    super('LST', classes, records, warnings);
   }
 
   static async load(filename: string, opts: LstLoadOptions = {}): Promise<LstDetection> {

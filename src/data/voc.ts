@@ -4,12 +4,13 @@
 // lower-cased and trimmed; unknown classes are skipped and boxes failing 0<=xmin<W, 0<=ymin<H, xmin<xmax<=W,
 // ymin<ymax<=H are dropped, each with a warning naming the file and the object. Labels are preloaded.
 // Malformed, oversized or missing annotations and missing images drop the record with a warning.
+import { RecordDataset } from './recordDataset.js';
 import { readFile, stat, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseBoundedXml, xmlChild, xmlText, type XmlLimits, type XmlNode } from './xml.js';
 import { imageInfo, DEFAULT_MAX_PIXELS } from './imageIO.js';
 import { DataWarnings, type WarningSink } from './warnings.js';
-import type { DetectionDataset, DetectionRecord, Label } from './types.js';
+import type { DetectionRecord, Label } from './types.js';
 
 export const VOC_CLASSES: readonly string[] = [
   'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
@@ -128,27 +129,12 @@ function customSplit(s: string | readonly [string, string]): [string, string] {
 }
 
 /** A VOC-layout detection dataset over [folder, image-set] splits. Build one with `VOCDetection.load`. */
-export class VOCDetection implements DetectionDataset {
-  readonly classes: readonly string[];
+export class VOCDetection extends RecordDataset {
   readonly root: string;
-  readonly warnings: DataWarnings;
-  readonly #records: DetectionRecord[];
 
   protected constructor(root: string, classes: readonly string[], records: DetectionRecord[], warnings: DataWarnings) {
+    super('VOC', classes, records, warnings);
     this.root = root;
-    this.classes = classes;
-    this.#records = records;
-    this.warnings = warnings;
-  }
-
-  get length(): number {
-    return this.#records.length;
-  }
-
-  record(index: number): DetectionRecord {
-    const r = this.#records[index];
-    if (r === undefined) throw new RangeError(`VOC index ${index} out of range [0, ${this.#records.length})`);
-    return r;
   }
 
   /** Pascal VOC: splits like `'2007/trainval'` under `root` (the folder holding VOC2007/, VOC2012/). */
@@ -157,7 +143,7 @@ export class VOCDetection implements DetectionDataset {
   }
 
   /** Readable summary, e.g. for logs. */
-  toString(): string {
+  override toString(): string {
     return `VOCDetection(${this.root}, ${this.length} images, ${this.classes.length} classes)`;
   }
 }
