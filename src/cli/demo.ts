@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from './command.js';
 import { parseFlags, str, num } from './flags.js';
+import { manualSeed } from '../tensor/index.js';
 import { openDatasets } from '../train/datasets.js';
 import { trainSSD } from '../train/trainSSD.js';
 import { validate } from '../train/validate.js';
@@ -58,6 +59,7 @@ export const demoCommand: Command = {
     const data = await openDatasets({ kind: 'synth', root: join(out, 'data'), synthImages: num(v, 'images', 800, { integer: true, min: 16 }), synthSeed: seed, log });
     log(`dataset: ${data.train.length} training and ${data.val.length} test images of ${data.classes.join(', ')}`);
     const spec: ModelSpec = { name: 'ssd_256_mobilenet0.25_demo', preset: demoPreset(), classes: [...data.classes] };
+    manualSeed(seed);
     const net = buildFromSpec(spec);
     resetBatchNormStats(net);
     const prefix = join(out, 'run', spec.name);

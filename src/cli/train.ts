@@ -9,6 +9,7 @@ import { openDatasets, parseClassList, type DatasetKind } from '../train/dataset
 import { trainSSD, type TrainOptions } from '../train/trainSSD.js';
 import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
 import { modelNames } from '../models/index.js';
+import { manualSeed } from '../tensor/index.js';
 
 const FLAGS = {
   network: { type: 'string' }, 'data-shape': { type: 'string' }, 'batch-size': { type: 'string' }, dataset: { type: 'string' },
@@ -94,6 +95,7 @@ export const trainCommand: Command = {
       onNonFinite: choice(v, 'on-nonfinite', ['skip', 'stop'] as const, 'skip'),
       log,
     };
+    manualSeed(o.seed); // initial weights from --seed as well
     const net = buildFromSpec(spec);
     const pretrainedBase = str(v, 'pretrained-base');
     if (pretrainedBase) {

@@ -5,6 +5,7 @@
 // and evaluate A's model with per-class and with argmax decoding (tip 3). Repeated over several seeds so the
 // spread can be told from the effect; reports each arm's mean ± std mAP and the differences to A.
 import type { DetectionDataset } from '../data/index.js';
+import { manualSeed } from '../tensor/index.js';
 import { buildFromSpec, type ModelSpec } from './modelSpec.js';
 import { trainSSD, type TrainOptions } from './trainSSD.js';
 import { validate } from './validate.js';
@@ -48,6 +49,7 @@ export async function ablate(train: DetectionDataset, val: DetectionDataset, o: 
   ] as const;
   for (const seed of o.seeds) {
     for (const arm of arms) {
+      manualSeed(seed); // the arm's initial weights come from its seed too
       const net = buildFromSpec(o.spec);
       o.prepare?.(net);
       try {

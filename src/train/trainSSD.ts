@@ -177,7 +177,7 @@ export async function trainSSD(net: SSD, trainSet: DetectionDataset, valSet: Det
       let images = 0;
       let skippedBatches = 0;
       const bar = o.progress === false ? null : new ProgressBar({ total: batchesPerEpoch * o.batchSize, label: `epoch ${epoch}`, unit: 'img' });
-      for await (const batch of loader) {
+      for await (const batch of loader.epoch(epoch)) {
         const spent = (performance.now() - started) / 1000;
         const lateDecay = o.timeBudgetSec !== undefined && o.decayAtBudgetFraction !== undefined && spent > o.decayAtBudgetFraction * o.timeBudgetSec;
         const lr = learningRateAt(o, epoch + nb / batchesPerEpoch, schedule) * (lateDecay ? o.lrDecay : 1);
