@@ -4,7 +4,7 @@
 //
 //   ssdTrainTransformSpec({ width, height, targets: ssdTargetsRef(anchors) })   // batches [img, cls, box]
 import { type Tensor, fromTypedArray, keep, tensor, tidy } from '../tensor/index.js';
-import { SSDTargetGenerator, type Quad } from '../detection/index.js';
+import { SSDTargetGenerator, setAnchorLayout, type AnchorLayer, type Quad } from '../detection/index.js';
 import type { Field, Label } from '../data/types.js';
 import type { TargetGenerator } from '../data/transforms/ssdPresets.js';
 import type { ModuleRef, SampleTransform, TransformSpec } from '../data/workerTransform.js';
@@ -19,6 +19,8 @@ export interface SSDTargetWorkerOptions {
   anchors: Float32Array;
   iouThresh?: number;
   stds?: Quad;
+  /** The anchors' grid layout per feature map; when given, target generation uses the fast grid IoU path. */
+  layout?: AnchorLayer[];
 }
 
 /** Worker factory: a TargetGenerator for one image's augmented label. */
@@ -26,6 +28,7 @@ export function createSSDTargets(o: SSDTargetWorkerOptions): TargetGenerator {
   const n = o.anchors.length / 4;
   if (!Number.isInteger(n) || n === 0) throw new RangeError(`createSSDTargets: anchors must hold N*4 values, got ${o.anchors.length}`);
   const anchors: Tensor = keep(fromTypedArray(o.anchors, [n, 4], { copy: true }));
+  if (o.layout) setAnchorLayout(anchors, o.layout);
   const gen = new SSDTargetGenerator({ iouThresh: o.iouThresh ?? 0.5, negativeMiningRatio: -1, stds: o.stds });
   return (label: Label): Field[] => {
     const rows = label.filter((r) => r[4]! >= 0);

@@ -133,7 +133,17 @@ export async function trainSSD(net: SSD, trainSet: DetectionDataset, valSet: Det
   reinitPredictors(net, o.predictorInit);
   net.setClassDecoder(o.decoder === 'argmax' ? 'argmax' : 'perClass');
   net.train();
-  const anchors: Tensor = keep(tidy(() => net.forwardTrain(zeros([1, 3, o.dataShape, o.dataShape]))[2]));
+  const { anchors, layout } = tidy(() => {
+    const feats = net.features.forward(zeros([1, 3, o.dataShape, o.dataShape]));
+    let offset = 0;
+    const layout = feats.map((f, i) => {
+      const [, , height, width] = f.shape as [number, number, number, number];
+      const layer = { offset, height, width, depth: net.anchorsPerLocation[i]! };
+      offset += height * width * layer.depth;
+      return layer;
+    });
+    return { anchors: keep(net.predict(feats)[2].reshape(-1, 4)), layout };
+  });
   const lossFn = new SSDMultiBoxLoss({ normalization: o.lossNorm });
   const schedule = new MultiStepEpochDecay({ baseLr: o.lr, steps: o.lrDecayEpoch, factor: o.lrDecay });
   const trainer =
@@ -155,8 +165,8 @@ export async function trainSSD(net: SSD, trainSet: DetectionDataset, valSet: Det
     batchSize: o.batchSize,
     transform:
       (o.augment ?? 'ssd') === 'ssd'
-        ? ssdTrainTransformSpec({ width: o.dataShape, height: o.dataShape, targets: ssdTargetsRef(anchors) })
-        : lightTrainTransformSpec({ width: o.dataShape, height: o.dataShape, targets: ssdTargetsRef(anchors) }),
+        ? ssdTrainTransformSpec({ width: o.dataShape, height: o.dataShape, targets: ssdTargetsRef(anchors, { layout }) })
+        : lightTrainTransformSpec({ width: o.dataShape, height: o.dataShape, targets: ssdTargetsRef(anchors, { layout }) }),
     shuffle: true,
     lastBatch: 'rollover',
     numWorkers: o.numWorkers,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tensor, tidy, memory, noGrad, manualSeed } from '../../src/tensor/index.js';
 import { MultiStepEpochDecay } from '../../src/nn/index.js';
-import { SSDTargetGenerator } from '../../src/detection/index.js';
+import { SSDTargetGenerator, ssdAnchors, ssdAnchorLayout } from '../../src/detection/index.js';
 import { getModel } from '../../src/models/index.js';
 import { makeSyntheticVOC, VOCDetection, SYNTH_CLASSES } from '../../src/data/index.js';
 import { learningRateAt, reinitPredictors, trainSSD, type TrainOptions } from '../../src/train/trainSSD.js';
@@ -69,6 +69,20 @@ test('worker targets equal SSDTargetGenerator on the same label; no objects give
   assert.ok(c0!.data.every((v) => v === 0) && b0!.data.every((v) => v === 0));
   });
   assert.equal(memory().liveTensors, before + 1, 'only the generator\'s kept anchor copy stays alive');
+});
+
+test('worker targets with the anchors\' grid layout (fast IoU path) equal those without it', () => {
+  tidy(() => {
+    const preset = demoPreset(128);
+    const anchors = ssdAnchors(preset);
+    const flat = anchors.reshape(-1).toTypedArray() as Float32Array;
+    const label = [[10, 12, 60, 70, 1, 0], [64, 30, 120, 100, 3, 0], [0, 0, 127, 127, 4, 0]];
+    const [c1, b1] = createSSDTargets({ anchors: flat })(label, 128, 128);
+    const [c2, b2] = createSSDTargets({ anchors: flat, layout: ssdAnchorLayout(preset) })(label, 128, 128);
+    assert.ok(c1!.data.some((v) => v > 0));
+    assert.deepEqual(c2!.data, c1!.data);
+    assert.deepEqual(b2!.data, b1!.data);
+  });
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'ssdkit-train-'));
