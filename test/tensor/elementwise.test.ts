@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { where, maximum, minimum, tidy, memory, tensor, Tensor } from '../../src/tensor/index.js';
 import { loadFixture } from '../helpers.js';
-import { decode, expectOut, type OpCase } from './fixture-tensors.js';
+import { decode, expectOut, runOpCases, type OpCase } from './fixture-tensors.js';
 
 const fx = loadFixture<{ cases: OpCase[]; inplace: OpCase[] }>('tensor_elementwise.json');
 
@@ -63,15 +63,7 @@ const INPLACE: Record<string, (t: Tensor, ...a: any[]) => Tensor> = {
 };
 
 test('elementwise ops match numpy values and torch result dtypes', async (t) => {
-  for (const c of fx.cases) {
-    await t.test(c.name, () => {
-      tidy(() => {
-        const fn = OPS[c.op];
-        assert.ok(fn, `no mapping for op ${c.op}`);
-        expectOut(fn(...decode(c.args)), c.out, c.name, 2e-6, 1e-6);
-      });
-    });
-  }
+  await runOpCases(t, fx.cases, OPS, 2e-6, 1e-6);
 });
 
 test('every unary op of the table is covered by the fixture, also on special values', () => {

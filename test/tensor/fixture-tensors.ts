@@ -1,7 +1,7 @@
 // Decoding of the tensor fixtures written by scripts/fixtures/make_tensor_fixtures.py, and a check of a result
 // tensor against an expected spec (dtype, shape and values).
 import assert from 'node:assert/strict';
-import { fromTypedArray, Tensor, type DType } from '../../src/tensor/index.js';
+import { fromTypedArray, tidy, Tensor, type DType } from '../../src/tensor/index.js';
 import { assertClose } from '../helpers.js';
 
 /** A tensor as the fixture script writes it; NaN and ±Infinity are the strings 'nan', 'inf', '-inf'. */
@@ -83,5 +83,24 @@ export function expectOut(actual: Tensor | Tensor[], out: TensorSpec | TensorSpe
   } else {
     assert.ok(!Array.isArray(actual), `${what}: expected one tensor, got a list`);
     expectTensor(actual, out, what, rtol, atol);
+  }
+}
+
+/** Runs each fixture case as a subtest: OPS[case.op](...decoded args) must equal case.out (dtype, shape, values). */
+export async function runOpCases(
+  t: { test(name: string, fn: () => void): Promise<void> },
+  cases: readonly OpCase[],
+  ops: Record<string, (...a: any[]) => Tensor | Tensor[]>,
+  rtol: number,
+  atol: number,
+): Promise<void> {
+  for (const c of cases) {
+    await t.test(c.name, () => {
+      tidy(() => {
+        const fn = ops[c.op];
+        assert.ok(fn, `no mapping for op ${c.op}`);
+        expectOut(fn(...decode(c.args)), c.out, c.name, rtol, atol);
+      });
+    });
   }
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { oneHot, tidy, memory, tensor, type Tensor } from '../../src/tensor/index.js';
 import { loadFixture } from '../helpers.js';
-import { decode, expectOut, type OpCase } from './fixture-tensors.js';
+import { decode, expectOut, runOpCases, type OpCase } from './fixture-tensors.js';
 
 const fx = loadFixture<{ cases: OpCase[] }>('tensor_indexing.json');
 
@@ -25,15 +25,7 @@ const OPS: Record<string, (...a: any[]) => Tensor | Tensor[]> = {
 };
 
 test('indexing ops match the reference loops', async (t) => {
-  for (const c of fx.cases) {
-    await t.test(c.name, () => {
-      tidy(() => {
-        const fn = OPS[c.op];
-        assert.ok(fn, `no mapping for op ${c.op}`);
-        expectOut(fn(...decode(c.args)), c.out, c.name, 0, 0);
-      });
-    });
-  }
+  await runOpCases(t, fx.cases, OPS, 0, 0);
 });
 
 test('out-of-place indexing ops leave their input unchanged', () => {

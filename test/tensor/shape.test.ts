@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cat, stack, pad, tidy, memory, arange, zeros, tensor, type Tensor } from '../../src/tensor/index.js';
 import { loadFixture } from '../helpers.js';
-import { decode, expectOut, type OpCase } from './fixture-tensors.js';
+import { decode, expectOut, runOpCases, type OpCase } from './fixture-tensors.js';
 
 const fx = loadFixture<{ cases: OpCase[]; channelsLastStrides: { shape: number[]; strides: number[] } }>('tensor_shape.json');
 
@@ -30,15 +30,7 @@ const OPS: Record<string, (...a: any[]) => Tensor | Tensor[]> = {
 };
 
 test('shape ops match numpy', async (t) => {
-  for (const c of fx.cases) {
-    await t.test(c.name, () => {
-      tidy(() => {
-        const fn = OPS[c.op];
-        assert.ok(fn, `no mapping for op ${c.op}`);
-        expectOut(fn(...decode(c.args)), c.out, c.name, 0, 0);
-      });
-    });
-  }
+  await runOpCases(t, fx.cases, OPS, 0, 0);
 });
 
 test('views share memory with their base; reshape of a non-contiguous tensor copies', () => {
