@@ -21,3 +21,19 @@ export function demoTrainOptions(timeBudgetSec: number): Omit<TrainOptions, 'see
     optimizer: 'adam', augment: 'light',
   };
 }
+
+/**
+ * The ablation's per-arm settings: the demo's, but a fixed number of epochs instead of a time budget, so every
+ * arm gets the same number of steps whatever else the machine is doing (the rate drops x0.1 for the last 20%).
+ */
+export function ablationTrainOptions(epochs: number): Omit<TrainOptions, 'seed' | 'savePrefix' | 'lossNorm' | 'predictorInit' | 'decoder'> {
+  return {
+    ...demoTrainOptions(0),
+    timeBudgetSec: undefined,
+    decayAtBudgetFraction: undefined,
+    epochs,
+    lrDecayEpoch: [Math.max(1, Math.floor(epochs * 0.8))],
+    progress: false,
+    log: () => {},
+  };
+}

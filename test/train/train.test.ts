@@ -16,7 +16,7 @@ import { scoreDetectionsFile } from '../../src/train/scoreDetections.js';
 import { buildFromSpec, demoPreset } from '../../src/train/modelSpec.js';
 import { runTips } from '../../src/examples/trainSSDAdvanced.js';
 import { ablate, formatAblation } from '../../src/train/ablate.js';
-import { demoTrainOptions, resetBatchNormStats } from '../../src/train/demoConfig.js';
+import { ablationTrainOptions, resetBatchNormStats } from '../../src/train/demoConfig.js';
 
 test('learning rate: linear warm-up, then x lrDecay at each decay epoch (train_ssd.py: 1e-3, 1e-4 at 160, 1e-5 at 200)', () => {
   const o = { lr: 1e-3, lrDecay: 0.1, lrDecayEpoch: [160, 200], warmupEpochs: 0 };
@@ -174,7 +174,7 @@ test('ablate: every arm trains with the same budget and seed; A is also scored w
   const arms = await ablate(train, val, {
     spec: { name: 'demo', preset: demoPreset(64), classes: [...SYNTH_CLASSES] },
     seeds: [3, 4],
-    train: { ...demoTrainOptions(60), dataShape: 64, batchSize: 4, epochs: 1, maxBatchesPerEpoch: 1, timeBudgetSec: undefined, progress: false, log: () => {} },
+    train: { ...ablationTrainOptions(1), dataShape: 64, batchSize: 4, maxBatchesPerEpoch: 1 },
     savePrefix: join(dir, 'ablate', 'run'),
     prepare: resetBatchNormStats,
     log: (l) => logs.push(l),
