@@ -29,12 +29,22 @@ if (!cfg.lib || !fs.existsSync(cfg.headerProbe)) {
   process.stderr.write(
     root
       ? `ssdkit: LIBTORCH=${root} has no include/ATen/ATen.h or lib/libtorch_cpu.so\n`
-      : 'ssdkit: libtorch not found. Install Debian packages: apt-get install libtorch-dev libopenblas0-pthread\n' +
+      : 'ssdkit: libtorch not found. Install Debian packages: apt-get install libtorch-dev libopenblas0-pthread libdnnl-dev\n' +
         '        (or set LIBTORCH to an unpacked libtorch directory)\n');
   process.exit(1);
 }
+// oneDNN's own headers and library (Debian: libdnnl-dev, the libdnnl.so.2 Debian's libtorch links) enable the
+// Winograd convolution op (native/src/winograd.cc). SSDKIT_DNNL=0 builds without it.
+function dnnl() {
+  if (process.env.SSDKIT_DNNL === '0') return null;
+  const lib = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib'].find((d) => fs.existsSync(path.join(d, 'libdnnl.so')));
+  return lib && fs.existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') ? { lib } : null;
+}
+
 const what = process.argv[2];
-if (what === 'include') {
+if (what === 'defines') {
+  console.log(`SSDKIT_WITH_DNNL=${dnnl() ? 1 : 0}`);
+} else if (what === 'include') {
   console.log(cfg.include.join(' '));
 } else if (what === 'libs') {
   const libs = ['-L' + cfg.lib, '-Wl,-rpath,' + cfg.lib, '-Wl,--no-as-needed', '-ltorch', '-ltorch_cpu', '-lc10'];
@@ -42,6 +52,8 @@ if (what === 'include') {
   for (const extra of ['torch_cuda', 'c10_cuda']) {
     if (fs.existsSync(path.join(cfg.lib, `lib${extra}.so`))) libs.push('-l' + extra);
   }
+  const d = dnnl();
+  if (d) libs.push('-L' + d.lib, '-ldnnl');
   libs.push('-Wl,--as-needed');
   console.log(libs.join(' '));
 } else {

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian machine with Node 20 for ssdkit: the libtorch packages (installed when run as root,
-# otherwise named), npm dependencies, and the native + TypeScript build. Safe to run again.
+# Sets up a fresh Debian machine with Node 20 for ssdkit: the libtorch packages and oneDNN's headers (for the
+# Winograd convolution; installed when run as root, otherwise named), npm dependencies, and the native + TypeScript build. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libtorch-dev libopenblas0-pthread)
+APT_PACKAGES=(libtorch-dev libopenblas0-pthread libdnnl-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -29,7 +29,7 @@ fi
 
 # Rebuild the addon only when its sources or the libtorch choice changed.
 stamp=build/.ssdkit-native-stamp
-want="$(cat binding.gyp native/src/* native/libtorch-config.cjs | sha1sum | cut -d' ' -f1) ${LIBTORCH:-debian}"
+want="$(cat binding.gyp native/src/* native/libtorch-config.cjs | sha1sum | cut -d' ' -f1) ${LIBTORCH:-debian} $(node native/libtorch-config.cjs defines)"
 if [ ! -f build/Release/ssdkit_native.node ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   npx node-gyp rebuild -j "$(nproc)" >/dev/null
   echo "$want" > "$stamp"

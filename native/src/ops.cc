@@ -7,6 +7,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "common.h"
+#include "winograd.h"
 
 namespace ssdkit {
 namespace {
@@ -223,6 +224,8 @@ const OpDef kOps[] = {
     OP(bmm, at::bmm(a.t(0), a.t(1))),
     OP(linear, at::linear(a.t(0), a.t(1), a.optT(2))),
     OP(conv2d, at::conv2d(a.t(0), a.t(1), a.optT(2), a.il(3), a.il(4), a.il(5), a.i(6))),
+    OP(conv2dWinograd, winogradConv2d(a.t(0), a.t(1), a.optT(2), a.i(3))),
+    OP(winogradAvailable, winogradAvailable()),
     OP(maxPool2d, at::max_pool2d(a.t(0), a.il(1), a.il(2), a.il(3), a.il(4), a.b(5))),
     OP(avgPool2d, at::avg_pool2d(a.t(0), a.il(1), a.il(2), a.il(3), a.b(4), a.b(5))),
     OP(adaptiveAvgPool2d, at::adaptive_avg_pool2d(a.t(0), a.il(1))),

@@ -4,6 +4,7 @@
 //   const p = maxPool2d(y, { kernelSize: 2, stride: 2, ceilMode: true });
 import { N } from './native.js';
 import { Tensor, type Scalar, type TensorOrScalar } from './tensor.js';
+import { useWinograd } from './convAlgorithm.js';
 
 const O = N.ops;
 type Pair = number | [number, number];
@@ -63,21 +64,35 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
-/** 2-D convolution of input (N, C, H, W) with weight (O, C/groups, kH, kW). */
+/**
+ * 2-D convolution of input (N, C, H, W) with weight (O, C/groups, kH, kW). 3x3 stride-1 convolutions may run
+ * through oneDNN's Winograd algorithm instead of libtorch's direct one (see setConvAlgorithm).
+ */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, o: Conv2dOptions = {}): Tensor {
   expectDims(input, 4, 'input', 'conv2d');
   expectDims(weight, 4, 'weight', 'conv2d');
-  return new Tensor(
-    O.conv2d(
-      input.handle,
-      weight.handle,
-      bias?.handle ?? null,
-      pair(o.stride ?? 1, 'stride', 'conv2d'),
-      pair(o.padding ?? 0, 'padding', 'conv2d'),
-      pair(o.dilation ?? 1, 'dilation', 'conv2d'),
-      o.groups ?? 1,
-    ),
-  );
+  const stride = pair(o.stride ?? 1, 'stride', 'conv2d');
+  const padding = pair(o.padding ?? 0, 'padding', 'conv2d');
+  const dilation = pair(o.dilation ?? 1, 'dilation', 'conv2d');
+  const groups = o.groups ?? 1;
+  const [, c, h, w] = input.shape as [number, number, number, number];
+  const [k, wc, kh, kw] = weight.shape as [number, number, number, number];
+  const winograd =
+    c === wc &&
+    useWinograd({
+      inChannels: c,
+      outChannels: k,
+      height: h,
+      width: w,
+      kernel: [kh, kw],
+      stride,
+      padding,
+      dilation,
+      groups,
+      float32Cpu: input.dtype === 'float32' && weight.dtype === 'float32' && (bias === null || bias.dtype === 'float32') && input.device === 'cpu' && weight.device === 'cpu',
+    });
+  if (winograd) return new Tensor(O.conv2dWinograd(input.handle, weight.handle, bias?.handle ?? null, padding[0]));
+  return new Tensor(O.conv2d(input.handle, weight.handle, bias?.handle ?? null, stride, padding, dilation, groups));
 }
 
 export interface Pool2dOptions {
