@@ -33,8 +33,9 @@ export class SGD extends Optimizer {
     this.countUpdate(index);
     const lr = this.lrFor(mults);
     const wd = this.wdFor(mults);
-    let g = grad.mul(this.rescaleGrad);
     const c = this.clipValue;
+    // rescale 1 without clipping (train_ssd.py's trainer.step(1)) uses the gradient as it is: no new tensor
+    let g = this.rescaleGrad === 1 && c === null ? grad : grad.mul(this.rescaleGrad);
     if (c !== null) g = g.clamp(-c, c);
     if (this.momentum > 0) {
       const mom = state[0]!;
