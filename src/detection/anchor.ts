@@ -5,6 +5,15 @@
 //
 //   ssdAnchors(getPreset('ssd_300_vgg16_atrous_voc'));   // (8732, 4): [4,4,30,30], [4,4,42.43,42.43], ...
 import { type Tensor, fromTypedArray, tidy } from '../tensor/index.js';
+import { ArgCheck, describeValue } from '../util/checkArgs.js';
+
+/** Checks that v is two finite numbers (a (height, width) or (y, x) pair). */
+function pair(c: ArgCheck, name: string, v: unknown): [number, number] {
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    c.fail(`${name} must be two finite numbers; got ${Array.isArray(v) ? JSON.stringify(v) : describeValue(v)}`, TypeError);
+  }
+  return v as [number, number];
+}
 
 /** 'ssd' is SSDAnchorGenerator; 'lite' is LiteAnchorGenerator (TF ssd_mobilenet_v1 layout). */
 export type AnchorKind = 'ssd' | 'lite';
@@ -40,6 +49,11 @@ export class SSDAnchorGenerator {
   readonly kind: AnchorKind;
 
   constructor(o: SSDAnchorGeneratorOptions) {
+    const c = new ArgCheck('SSDAnchorGenerator');
+    if (typeof o !== 'object' || o === null) c.fail(`options must be an object; got ${describeValue(o)}`, TypeError);
+    pair(c, 'imSize', o.imSize);
+    if (o.offsets !== undefined) pair(c, 'offsets', o.offsets);
+    if (!(Array.isArray(o.sizes) && Array.isArray(o.ratios))) c.fail('sizes and ratios must be arrays of numbers', TypeError);
     if (!(o.sizes.length === 2 && o.sizes.every((s) => s > 0))) {
       throw new RangeError(`SSDAnchorGenerator: sizes must be two positive numbers, got ${JSON.stringify(o.sizes)}`);
     }
@@ -196,6 +210,9 @@ export function ssdAnchorLayout(c: SSDAnchorConfig): AnchorLayer[] {
  * down the rows and its y extents across the columns; throws otherwise.
  */
 export function setAnchorLayout(anchors: Tensor, layout: readonly AnchorLayer[]): void {
+  const c = new ArgCheck('setAnchorLayout');
+  c.tensor('anchors', anchors, ['N', 4], 'numeric', { hint: 'center anchors' });
+  if (!Array.isArray(layout)) c.fail(`layout must be an array of AnchorLayer; got ${describeValue(layout)}`, TypeError);
   let total = 0;
   for (const l of layout) {
     if (l.offset !== total) throw new RangeError(`setAnchorLayout: layer offsets must follow each other, got ${l.offset} after ${total} anchors`);

@@ -9,6 +9,7 @@
 import { type Tensor, cat, empty, tidy } from '../tensor/index.js';
 import { boxIou, centerToCorner } from './bbox.js';
 import { anchorLayout, type AnchorLayer } from './anchor.js';
+import { ArgCheck } from '../util/checkArgs.js';
 
 interface Grid {
   layers: readonly AnchorLayer[];
@@ -41,6 +42,10 @@ export class AnchorIou {
 
   /** anchors: (N, 4) or (1, N, 4) center format; compute() then takes up to `batch` images of `columns` boxes. */
   constructor(anchors: Tensor, batch: number, columns: number) {
+    const c = new ArgCheck('AnchorIou');
+    c.tensor('anchors', anchors, [['N', 4], [1, 'N', 4]], 'numeric', { hint: 'center anchors' });
+    c.number('batch', batch, { integer: true, min: 1 });
+    c.number('columns', columns, { integer: true, min: 0 });
     const layout = anchorLayout(anchors);
     this.corners = centerToCorner(anchors.reshape(-1, 4));
     this.count = this.corners.shape[0]!;
@@ -59,6 +64,9 @@ export class AnchorIou {
    * the result is a transposed view of a reused (b, M, N) buffer, valid until the next compute().
    */
   compute(gt: Tensor, real: Tensor | null = null): Tensor {
+    const c = new ArgCheck('AnchorIou.compute');
+    c.tensor('gt', gt, ['b', 'M', 4], 'numeric', { hint: 'corner boxes' });
+    if (real !== null) c.tensor('real', real, ['b', 'M'], 'any');
     const [b, M] = gt.shape as [number, number, number];
     const N = this.count;
     const g = this.grid;

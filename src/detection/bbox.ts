@@ -6,12 +6,14 @@
 //
 //   const iou = boxIou(anchorsCorner, gtBoxes);   // (N,4) x (B,M,4) -> (B,N,M)
 import { type Tensor, cat, tidy, where } from '../tensor/index.js';
+import { ArgCheck, formatShape } from '../util/checkArgs.js';
 
-function checkBoxes(boxes: Tensor, fn: string, what = 'boxes'): void {
-  const s = boxes.shape;
-  if (s.length < 1 || s[s.length - 1] !== 4) {
-    throw new RangeError(`${fn}: ${what} must have a last dimension of 4, got shape [${s.join(', ')}]`);
-  }
+const BOXES = { hint: 'a last dimension of 4' };
+
+function checkBoxes(boxes: Tensor, fn: string): ArgCheck {
+  const c = new ArgCheck(fn);
+  c.tensor('boxes', boxes, ['...', 4], 'numeric', BOXES);
+  return c;
 }
 
 /** The four coordinates of boxes (..., 4) as views (..., 1). */
@@ -46,7 +48,7 @@ export function centerToCorner(boxes: Tensor): Tensor {
  * negative (MXNet's BoxArea). offset 1 is the VOC integer-pixel convention.
  */
 export function boxArea(boxes: Tensor, offset = 0): Tensor {
-  checkBoxes(boxes, 'boxArea');
+  checkBoxes(boxes, 'boxArea').number('offset', offset);
   return tidy(() => {
     const [x1, y1, x2, y2] = columns(boxes);
     return sideLength(x1, x2, offset).mul_(sideLength(y1, y2, offset)).squeeze(-1);
@@ -61,7 +63,9 @@ function sideLength(lo: Tensor, hi: Tensor, offset: number): Tensor {
 
 /** Clamps corner boxes (..., 4) to the image [0, width] x [0, height]. */
 export function clipBoxes(boxes: Tensor, width: number, height: number): Tensor {
-  checkBoxes(boxes, 'clipBoxes');
+  const c = checkBoxes(boxes, 'clipBoxes');
+  c.number('width', width);
+  c.number('height', height);
   return tidy(() => {
     const [x1, y1, x2, y2] = columns(boxes);
     return cat([x1.clamp(0, width), y1.clamp(0, height), x2.clamp(0, width), y2.clamp(0, height)], -1);
@@ -78,9 +82,20 @@ export function clipBoxes(boxes: Tensor, width: number, height: number): Tensor 
  * ties and threshold decisions agree bit for bit).
  */
 export function boxIou(a: Tensor, b: Tensor, offset = 0): Tensor {
-  checkBoxes(a, 'boxIou', 'a');
-  checkBoxes(b, 'boxIou', 'b');
-  if (a.ndim < 2 || b.ndim < 2) throw new RangeError('boxIou: boxes must be at least 2-D (..., N, 4)');
+  const c = new ArgCheck('boxIou');
+  c.tensor('a', a, ['...', 'N', 4], 'numeric', BOXES);
+  c.tensor('b', b, ['...', 'M', 4], 'numeric', BOXES);
+  c.number('offset', offset);
+  const [la, lb] = [a.shape.slice(0, -2), b.shape.slice(0, -2)];
+  for (let i = 1; i <= Math.min(la.length, lb.length); i++) {
+    const [x, y] = [la[la.length - i]!, lb[lb.length - i]!];
+    if (x !== y && x !== 1 && y !== 1) {
+      c.fail(
+        `the leading dimensions of a ${formatShape(a.shape)} and b ${formatShape(b.shape)} must broadcast ` +
+          `(e.g. a (N, 4) or (1, N, 4) against b (B, M, 4)); got ${formatShape(la)} and ${formatShape(lb)}`,
+      );
+    }
+  }
   return tidy(() => {
     const [ax1, ay1, ax2, ay2] = columns(a); // (..., N, 1)
     const [bx1, by1, bx2, by2] = columns(b).map((c) => c.transpose(-1, -2)); // (..., 1, M)

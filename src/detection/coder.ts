@@ -6,8 +6,25 @@
 //   const boxes = new NormalizedBoxCenterDecoder().decode(boxPreds, anchorsCenter);
 import { type Tensor, arange, cat, full, tensor, tidy, where, zeros } from '../tensor/index.js';
 import { cornerToCenter } from './bbox.js';
+import { ArgCheck, describeValue, formatShape, isTensor, type Dim } from '../util/checkArgs.js';
 
 export type Quad = [number, number, number, number];
+
+/** Anchors as encoders and decoders take them: one set for all images, or one per image. */
+const ANCHOR_SHAPES: Dim[][] = [['N', 4], [1, 'N', 4], ['B', 'N', 4]];
+
+/** Checks that v is four finite numbers. */
+function quad(c: ArgCheck, name: string, v: unknown): Quad {
+  if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    c.fail(`${name} must be four finite numbers; got ${Array.isArray(v) ? JSON.stringify(v) : describeValue(v)}`, TypeError);
+  }
+  return v as Quad;
+}
+
+/** Class probabilities (B, N, C+1), column 0 background: what the class decoders take. */
+function checkProbs(fn: string, x: Tensor): void {
+  new ArgCheck(fn).tensor('x', x, ['B', 'N', 'C+1'], 'float', { min: { 'C+1': 2 }, hint: 'class probabilities, column 0 background' });
+}
 
 /** Ground-truth column per anchor, with -1 read as column 0 (MXNet pick's clip mode). */
 function pickIndex(matches: Tensor): Tensor {
@@ -24,9 +41,16 @@ function flatIds(ids: Tensor): Tensor {
  * samples < -0.5, ignoreLabel (-1) where samples is 0.
  */
 export class MultiClassEncoder {
-  constructor(readonly ignoreLabel = -1) {}
+  constructor(readonly ignoreLabel = -1) {
+    new ArgCheck('MultiClassEncoder').number('ignoreLabel', ignoreLabel, { integer: true });
+  }
 
+  /** samples (B, N) from a sampler, matches (B, N) from a matcher, gtIds (B, M) or (B, M, 1) class ids. */
   encode(samples: Tensor, matches: Tensor, gtIds: Tensor): Tensor {
+    const c = new ArgCheck('MultiClassEncoder.encode');
+    c.tensor('samples', samples, ['B', 'N'], 'numeric');
+    c.tensor('matches', matches, ['B', 'N'], 'integer');
+    c.tensor('gtIds', gtIds, [['B', 'M'], ['B', 'M', 1]], 'numeric');
     return tidy(() => {
       const ids = flatIds(gtIds);
       const target =
@@ -52,6 +76,7 @@ export interface AnchorCodes {
 
 /** Precomputes AnchorCodes from corner anchors (N, 4), (1, N, 4) or (B, N, 4), to encode many batches. */
 export function anchorCodes(anchorsCorner: Tensor): AnchorCodes {
+  new ArgCheck('anchorCodes').tensor('anchorsCorner', anchorsCorner, ANCHOR_SHAPES, 'numeric', { hint: 'corner anchors' });
   return tidy(() => {
     const c = cornerToCenter(anchorsCorner.ndim === 2 ? anchorsCorner.unsqueeze(0) : anchorsCorner);
     const sizes = c.narrow(2, 2, 2).contiguous();
@@ -70,8 +95,25 @@ export class NormalizedBoxCenterEncoder {
   readonly means: Quad;
 
   constructor(o: BoxCoderOptions = {}) {
-    this.stds = o.stds ?? [0.1, 0.1, 0.2, 0.2];
-    this.means = o.means ?? [0, 0, 0, 0];
+    const c = new ArgCheck('NormalizedBoxCenterEncoder');
+    this.stds = quad(c, 'stds', o.stds ?? [0.1, 0.1, 0.2, 0.2]);
+    this.means = quad(c, 'means', o.means ?? [0, 0, 0, 0]);
+  }
+
+  /** The shared entry checks of encode and targets. */
+  #check(fn: string, samples: Tensor, matches: Tensor, anchors: Tensor | AnchorCodes, gtBoxes: Tensor): void {
+    const c = new ArgCheck(fn);
+    c.tensor('matches', matches, ['B', 'N'], 'integer');
+    c.tensor('samples', samples, ['B', 'N'], 'numeric');
+    c.tensor('gtBoxes', gtBoxes, ['B', 'M', 4], 'numeric', { hint: 'corner boxes' });
+    if (isTensor(anchors)) {
+      c.tensor('anchors', anchors, ANCHOR_SHAPES, 'numeric', { hint: 'corner anchors' });
+    } else if (typeof anchors === 'object' && anchors !== null && 'codes' in anchors && 'sizes' in anchors) {
+      c.tensor('anchors.codes', anchors.codes, [[1, 'N', 4], ['B', 'N', 4]], 'float', { hint: 'from anchorCodes()' });
+      c.tensor('anchors.sizes', anchors.sizes, [[1, 'N', 2], ['B', 'N', 2]], 'float', { hint: 'from anchorCodes()' });
+    } else {
+      c.fail(`anchors must be a Tensor of shape ${ANCHOR_SHAPES.map(formatShape).join(' or ')} (corner anchors) or anchorCodes() of one; got ${describeValue(anchors)}`, TypeError);
+    }
   }
 
   /**
@@ -79,6 +121,7 @@ export class NormalizedBoxCenterEncoder {
    * (B, M, 4).
    */
   encode(samples: Tensor, matches: Tensor, anchors: Tensor | AnchorCodes, gtBoxes: Tensor): [Tensor, Tensor] {
+    this.#check('NormalizedBoxCenterEncoder.encode', samples, matches, anchors, gtBoxes);
     return tidy(() => {
       const [B, N] = matches.shape as [number, number];
       return [this.targets(samples, matches, anchors, gtBoxes), samples.gt(0.5).unsqueeze(2).float().expand(B, N, 4)];
@@ -87,6 +130,7 @@ export class NormalizedBoxCenterEncoder {
 
   /** The targets alone (what encode returns first). */
   targets(samples: Tensor, matches: Tensor, anchors: Tensor | AnchorCodes, gtBoxes: Tensor): Tensor {
+    this.#check('NormalizedBoxCenterEncoder.targets', samples, matches, anchors, gtBoxes);
     return tidy(() => {
       const [B, N] = matches.shape as [number, number];
       if (gtBoxes.shape[1] === 0) return zeros([B, N, 4]);
@@ -119,12 +163,17 @@ export class NormalizedBoxCenterDecoder {
   readonly clip: number | null;
 
   constructor(o: BoxDecoderOptions = {}) {
-    this.stds = o.stds ?? [0.1, 0.1, 0.2, 0.2];
-    this.means = o.means ?? [0, 0, 0, 0];
-    this.clip = o.clip ?? null;
+    const c = new ArgCheck('NormalizedBoxCenterDecoder');
+    this.stds = quad(c, 'stds', o.stds ?? [0.1, 0.1, 0.2, 0.2]);
+    this.means = quad(c, 'means', o.means ?? [0, 0, 0, 0]);
+    this.clip = o.clip == null ? null : c.number('clip', o.clip);
   }
 
+  /** x (B, N, 4) box codes; anchors (N, 4), (1, N, 4) or (B, N, 4) center format. */
   decode(x: Tensor, anchors: Tensor): Tensor {
+    const c = new ArgCheck('NormalizedBoxCenterDecoder.decode');
+    c.tensor('x', x, ['B', 'N', 4], 'float', { hint: 'box codes' });
+    c.tensor('anchors', anchors, ANCHOR_SHAPES, 'numeric', { hint: 'center anchors' });
     return tidy(() => {
       const a = (anchors.ndim === 2 ? anchors.unsqueeze(0) : anchors).split(1, -1);
       const p = x.split(1, -1);
@@ -157,10 +206,11 @@ export class MultiClassDecoder {
   readonly thresh: number;
 
   constructor(o: ClassDecoderOptions = {}) {
-    this.thresh = o.thresh ?? 0.01;
+    this.thresh = new ArgCheck('MultiClassDecoder').number('thresh', o.thresh ?? 0.01);
   }
 
   decode(x: Tensor): [Tensor, Tensor] {
+    checkProbs('MultiClassDecoder.decode', x);
     return tidy(() => {
       const fg = x.narrow(-1, 1, x.shape[x.ndim - 1]! - 1);
       const id = fg.argmax(-1, true);
@@ -179,10 +229,11 @@ export class MultiPerClassDecoder {
   readonly thresh: number;
 
   constructor(o: ClassDecoderOptions = {}) {
-    this.thresh = o.thresh ?? 0.01;
+    this.thresh = new ArgCheck('MultiPerClassDecoder').number('thresh', o.thresh ?? 0.01);
   }
 
   decode(x: Tensor): [Tensor, Tensor] {
+    checkProbs('MultiPerClassDecoder.decode', x);
     return tidy(() => {
       const C = x.shape[x.ndim - 1]! - 1;
       const scores = x.narrow(-1, 1, C);

@@ -6,6 +6,7 @@
 import { type Tensor, arange, cat, tidy, where } from '../tensor/index.js';
 import { MultiPerClassDecoder, NormalizedBoxCenterDecoder, type Quad } from './coder.js';
 import { boxNmsIndices, gatherRows } from './nms.js';
+import { ArgCheck } from '../util/checkArgs.js';
 
 export interface SSDDetectOptions {
   /** Box-code divisors (default (0.1, 0.1, 0.2, 0.2)). */
@@ -40,6 +41,13 @@ export interface Detections {
  * class-major concatenation is class floor(r / N), anchor r mod N, as in GluonCV, which fixes the order of ties.
  */
 export function ssdDetect(clsPreds: Tensor, boxPreds: Tensor, anchors: Tensor, o: SSDDetectOptions = {}): Detections {
+  const c = new ArgCheck('ssdDetect');
+  c.tensor('clsPreds', clsPreds, ['B', 'N', 'C+1'], 'float', { min: { 'C+1': 2 }, hint: 'class logits, column 0 background' });
+  c.tensor('boxPreds', boxPreds, ['B', 'N', 4], 'float', { hint: 'box codes' });
+  c.tensor('anchors', anchors, [['N', 4], [1, 'N', 4]], 'numeric', { hint: 'center anchors' });
+  for (const k of ['scoreThresh', 'nmsThresh', 'nmsTopk', 'validThresh', 'postNms'] as const) {
+    if (o[k] !== undefined) c.number(k, o[k]);
+  }
   return tidy(() => {
     const [B, N, C1] = clsPreds.shape as [number, number, number];
     const C = C1 - 1;

@@ -6,6 +6,7 @@
 //   sum.sum().backward();
 import { type Tensor, noGrad, tidy, where } from '../tensor/index.js';
 import { stableTopK } from './sampler.js';
+import { ArgCheck } from '../util/checkArgs.js';
 
 export type LossNormalization = 'batch' | 'sample';
 
@@ -47,10 +48,11 @@ export class SSDMultiBoxLoss {
   readonly normalization: LossNormalization;
 
   constructor(o: SSDMultiBoxLossOptions = {}) {
-    this.negativeMiningRatio = o.negativeMiningRatio ?? 3;
-    this.rho = o.rho ?? 1;
-    this.lambd = o.lambd ?? 1;
-    this.minHardNegatives = o.minHardNegatives ?? 0;
+    const c = new ArgCheck('SSDMultiBoxLoss');
+    this.negativeMiningRatio = c.number('negativeMiningRatio', o.negativeMiningRatio ?? 3);
+    this.rho = c.number('rho', o.rho ?? 1);
+    this.lambd = c.number('lambd', o.lambd ?? 1);
+    this.minHardNegatives = c.number('minHardNegatives', o.minHardNegatives ?? 0);
     this.normalization = o.normalization ?? 'batch';
     if (!(this.rho > 0)) throw new RangeError(`SSDMultiBoxLoss: rho must be positive, got ${this.rho}`);
     if (this.normalization !== 'batch' && this.normalization !== 'sample') {
@@ -58,18 +60,17 @@ export class SSDMultiBoxLoss {
     }
   }
 
-  /** clsPreds (B, N, C+1) logits, boxPreds (B, N, 4), clsTargets (B, N), boxTargets (B, N, 4). */
+  /**
+   * clsPreds (B, N, C+1) logits, boxPreds (B, N, 4) float; clsTargets (B, N) class + 1 / 0 background / -1 ignored
+   * (integer, or float holding integers as GluonCV's), boxTargets (B, N, 4) float.
+   */
   compute(clsPreds: Tensor, boxPreds: Tensor, clsTargets: Tensor, boxTargets: Tensor): SSDLosses {
-    const cs = clsPreds.shape;
-    if (cs.length !== 3) throw new RangeError(`SSDMultiBoxLoss: clsPreds must be (B, N, C+1), got [${cs.join(', ')}]`);
-    const [B, N, C1] = cs as [number, number, number];
-    const same = (t: Tensor, shape: number[]) => t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
-    if (!same(clsTargets, [B, N]) || !same(boxPreds, [B, N, 4]) || !same(boxTargets, [B, N, 4])) {
-      throw new RangeError(
-        `SSDMultiBoxLoss: expected boxPreds/boxTargets (${B}, ${N}, 4) and clsTargets (${B}, ${N}), got ` +
-          `[${boxPreds.shape.join(', ')}], [${boxTargets.shape.join(', ')}], [${clsTargets.shape.join(', ')}]`,
-      );
-    }
+    const c = new ArgCheck('SSDMultiBoxLoss.compute');
+    c.tensor('clsPreds', clsPreds, ['B', 'N', 'C+1'], 'float', { min: { 'C+1': 2 }, hint: 'class logits, column 0 background' });
+    c.tensor('boxPreds', boxPreds, ['B', 'N', 4], 'float');
+    c.tensor('clsTargets', clsTargets, ['B', 'N'], 'numeric');
+    c.tensor('boxTargets', boxTargets, ['B', 'N', 4], 'float');
+    const C1 = clsPreds.shape[2]!;
     return tidy(() => {
       const target = clsTargets.long();
       const pos = target.gt(0); // (B, N)

@@ -5,16 +5,22 @@
 //   const matches = new CompositeMatcher([new BipartiteMatcher(), new MaximumMatcher(0.5)]).match(ious);
 import { type Tensor, full, tidy, where } from '../tensor/index.js';
 import { indexArray, indexTensor } from './ints.js';
+import { ArgCheck } from '../util/checkArgs.js';
 
 export interface Matcher {
   /** (B, N, M) or (N, M) IoU -> (B, N) or (N) int64 column index, -1 where unmatched. */
   match(ious: Tensor): Tensor;
 }
 
+/** Checks ious: (B, N, M) or (N, M), floating point. */
+function checkIous(ious: Tensor, fn: string): void {
+  new ArgCheck(fn).tensor('ious', ious, [['B', 'N', 'M'], ['N', 'M']], 'float', { hint: 'IoU of N anchors with M ground truths' });
+}
+
 /** Runs a batched (B, N, M) matcher on (N, M) input too. */
 function batched(ious: Tensor, fn: string, run: (x: Tensor) => Tensor): Tensor {
+  checkIous(ious, fn);
   if (ious.ndim === 2) return tidy(() => run(ious.unsqueeze(0)).squeeze(0));
-  if (ious.ndim !== 3) throw new RangeError(`${fn}: IoU must be (B, N, M) or (N, M), got shape [${ious.shape.join(', ')}]`);
   return run(ious);
 }
 
@@ -53,18 +59,19 @@ export class BipartiteMatcher implements Matcher {
   readonly shareMax: boolean;
 
   constructor(o: BipartiteMatcherOptions = {}) {
-    this.threshold = o.threshold ?? 1e-12;
-    this.eps = o.eps ?? 1e-12;
+    const c = new ArgCheck('BipartiteMatcher');
+    this.threshold = c.number('threshold', o.threshold ?? 1e-12);
+    this.eps = c.number('eps', o.eps ?? 1e-12);
     this.shareMax = o.shareMax ?? false;
   }
 
   match(ious: Tensor): Tensor {
-    return batched(ious, 'BipartiteMatcher', (x) => tidy(() => bipartiteMatch(x, this, false)));
+    return batched(ious, 'BipartiteMatcher.match', (x) => tidy(() => bipartiteMatch(x, this, false)));
   }
 
   /** Step 1 only: (B, N) int64, each ground truth matched to at most one anchor. */
   greedy(ious: Tensor): Tensor {
-    return batched(ious, 'BipartiteMatcher', (x) =>
+    return batched(ious, 'BipartiteMatcher.greedy', (x) =>
       tidy(() => {
         const [B, N, M] = x.shape as [number, number, number];
         const out = full([B, N], -1, { dtype: 'int64' });
@@ -276,10 +283,12 @@ function nextBest(x: Tensor, b: number, g: number, taken: number[]): Pair {
 
 /** Each anchor's best ground truth (first on ties) when IoU >= threshold, else -1. */
 export class MaximumMatcher implements Matcher {
-  constructor(readonly threshold: number) {}
+  constructor(readonly threshold: number) {
+    new ArgCheck('MaximumMatcher').number('threshold', threshold);
+  }
 
   match(ious: Tensor): Tensor {
-    return batched(ious, 'MaximumMatcher', (x) =>
+    return batched(ious, 'MaximumMatcher.match', (x) =>
       tidy(() => {
         const [B, N, M] = x.shape as [number, number, number];
         if (M === 0) return full([B, N], -1, { dtype: 'int64' });
@@ -295,7 +304,7 @@ export class CompositeMatcher implements Matcher {
   readonly matchers: Matcher[];
 
   constructor(matchers: Matcher[]) {
-    if (matchers.length === 0) throw new RangeError('CompositeMatcher: at least one matcher is required');
+    if (!Array.isArray(matchers) || matchers.length === 0) throw new RangeError('CompositeMatcher: at least one matcher is required');
     this.matchers = [...matchers];
   }
 
@@ -303,8 +312,9 @@ export class CompositeMatcher implements Matcher {
     const [first, second] = this.matchers;
     if (this.matchers.length === 2 && first instanceof BipartiteMatcher && second instanceof MaximumMatcher) {
       // SSD's pair, fused: both steps read the same per-anchor maxima (same result as the general path).
-      return batched(ious, 'CompositeMatcher', (x) => tidy(() => bipartiteMatch(x, first, second.threshold)));
+      return batched(ious, 'CompositeMatcher.match', (x) => tidy(() => bipartiteMatch(x, first, second.threshold)));
     }
+    checkIous(ious, 'CompositeMatcher.match');
     return tidy(() => {
       let result = this.matchers[0]!.match(ious);
       for (const m of this.matchers.slice(1)) result = where(result.gt(-0.5), result, m.match(ious));

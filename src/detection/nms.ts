@@ -8,6 +8,7 @@
 import { type Tensor, arange, full, tidy, where } from '../tensor/index.js';
 import { indexArray, indexTensor } from './ints.js';
 import { boxIou } from './bbox.js';
+import { ArgCheck } from '../util/checkArgs.js';
 
 export interface BoxNmsOptions {
   /** Suppress when IoU > overlapThresh (default 0.5). */
@@ -22,12 +23,24 @@ export interface BoxNmsOptions {
   backgroundId?: number;
 }
 
+/** Checks the options that are set: finite numbers, topk an integer. */
+function checkOptions(c: ArgCheck, o: BoxNmsOptions & { keep?: number }): void {
+  for (const k of ['overlapThresh', 'validThresh', 'backgroundId'] as const) if (o[k] !== undefined) c.number(k, o[k]);
+  if (o.topk !== undefined) c.number('topk', o.topk, { integer: true });
+  if (o.keep !== undefined) c.number('keep', o.keep, { integer: true, min: 0 });
+}
+
 /**
  * Indices of the surviving rows, per image in score order, padded with -1: (B, K), K = the most survivors of
  * any image. scores and ids are (B, L); boxesOf(rows) must return the corner boxes (B, K', 4) of the row
  * indices rows (B, K') (padding slots hold 0 and are ignored).
  */
 export function boxNmsIndices(scores: Tensor, ids: Tensor, boxesOf: (rows: Tensor) => Tensor, o: BoxNmsOptions = {}): Tensor {
+  const c = new ArgCheck('boxNmsIndices');
+  c.tensor('scores', scores, ['B', 'L'], 'numeric');
+  c.tensor('ids', ids, ['B', 'L'], 'numeric');
+  if (typeof boxesOf !== 'function') c.fail(`boxesOf must be a function from row indices (B, K) to corner boxes (B, K, 4); got ${typeof boxesOf}`, TypeError);
+  checkOptions(c, o);
   const overlap = o.overlapThresh ?? 0.5;
   const force = o.forceSuppress ?? false;
   return tidy(() => {
@@ -79,7 +92,7 @@ function topValid(scores: Tensor, ids: Tensor, o: BoxNmsOptions): { rows: Tensor
     sel = valid.logicalAnd(scores.ge(kth));
   }
   const selCounts = sel.sum(1);
-  const width = L === 0 ? 0 : selCounts.max().item();
+  const width = L === 0 || B === 0 ? 0 : selCounts.max().item();
   const counts = Array.from(indexArray(selCounts), (c) => Math.min(c, k));
   if (width === 0) return { rows: full([B, 0], -1, { dtype: 'int64' }), counts };
   // Compact the selected row indices (ascending) into (B, width), then stable-sort them by score.
@@ -99,9 +112,11 @@ function topValid(scores: Tensor, ids: Tensor, o: BoxNmsOptions): { rows: Tensor
  * layout with `keep` rows per image (default L): survivors first in score order, then rows of -1.
  */
 export function boxNms(data: Tensor, o: BoxNmsOptions & { keep?: number } = {}): Tensor {
+  const c = new ArgCheck('boxNms');
+  c.tensor('data', data, [['B', 'L', 6], ['L', 6]], 'numeric', { hint: 'rows [id, score, xmin, ymin, xmax, ymax]' });
+  checkOptions(c, o);
   if (data.ndim === 2) return tidy(() => boxNms(data.unsqueeze(0), o).squeeze(0));
   const s = data.shape;
-  if (s.length !== 3 || s[2] !== 6) throw new RangeError(`boxNms: data must be (B, L, 6), got [${s.join(', ')}]`);
   return tidy(() => {
     const [B, L] = s as [number, number, number];
     const boxes = data.narrow(2, 2, 4);
@@ -112,9 +127,14 @@ export function boxNms(data: Tensor, o: BoxNmsOptions & { keep?: number } = {}):
 
 /** data (B, L, F) rows at indices (B, K) (-1 = padding), as (B, width, F) with -1 rows after the survivors. */
 export function gatherRows(data: Tensor, rows: Tensor, width: number): Tensor {
+  const c = new ArgCheck('gatherRows');
+  c.tensor('data', data, ['B', 'L', 'F'], 'numeric');
+  c.tensor('rows', rows, ['B', 'K'], ['int64'], { hint: 'row indices, -1 for padding' });
+  c.number('width', width, { integer: true, min: 0 });
   return tidy(() => {
     const [B, K] = rows.shape as [number, number];
-    const F = data.shape[2]!;
+    const [, L, F] = data.shape as [number, number, number];
+    if (L === 0) return full([B, width, F], -1, { dtype: data.dtype }); // nothing to pick: all padding
     const fitted =
       K >= width ? rows.narrow(1, 0, width) : full([B, width], -1, { dtype: 'int64' }).scatter(1, arange(K).unsqueeze(0).expand(B, K).contiguous(), rows);
     const picked = data.gather(1, fitted.clamp(0, null).unsqueeze(2).expand(B, width, F));

@@ -3,15 +3,19 @@
 //
 //   const samples = new OHEMSampler(3, { thresh: 0.5 }).sample(matches, clsPreds, ious);
 import { type Tensor, noGrad, tidy, where, zeros } from '../tensor/index.js';
+import { ArgCheck } from '../util/checkArgs.js';
 
-function checkMatches(matches: Tensor, fn: string): void {
-  if (matches.ndim !== 2) throw new RangeError(`${fn}: matches must be (B, N), got shape [${matches.shape.join(', ')}]`);
+/** Checks matches (B, N) integer (a matcher's output) and returns the checker, B and N bound. */
+function checkMatches(matches: Tensor, fn: string): ArgCheck {
+  const c = new ArgCheck(fn);
+  c.tensor('matches', matches, ['B', 'N'], 'integer', { hint: "a matcher's output" });
+  return c;
 }
 
 /** Every matched anchor positive (+1), every other anchor negative (-1). */
 export class NaiveSampler {
   sample(matches: Tensor): Tensor {
-    checkMatches(matches, 'NaiveSampler');
+    checkMatches(matches, 'NaiveSampler.sample');
     return tidy(() => where(matches.ge(0), 1, -1).long());
   }
 }
@@ -39,19 +43,18 @@ export class OHEMSampler {
 
   constructor(ratio: number, o: OHEMSamplerOptions = {}) {
     if (!(ratio > 0)) throw new RangeError(`OHEMSampler: ratio must be positive, got ${ratio}`);
-    this.ratio = ratio;
-    this.minSamples = o.minSamples ?? 0;
-    this.thresh = o.thresh ?? 0.5;
+    const c = new ArgCheck('OHEMSampler');
+    this.ratio = c.number('ratio', ratio);
+    this.minSamples = c.number('minSamples', o.minSamples ?? 0);
+    this.thresh = c.number('thresh', o.thresh ?? 0.5);
   }
 
   /** matches (B, N), clsPreds (B, N, C+1) logits, ious (B, N, M) (or their per-anchor max, (B, N)). */
   sample(matches: Tensor, clsPreds: Tensor, ious: Tensor): Tensor {
-    checkMatches(matches, 'OHEMSampler');
+    const c = checkMatches(matches, 'OHEMSampler.sample');
+    c.tensor('clsPreds', clsPreds, ['B', 'N', 'C+1'], 'float', { min: { 'C+1': 2 } });
+    c.tensor('ious', ious, [['B', 'N', 'M'], ['B', 'N']], 'float', { hint: 'IoU, or its per-anchor maximum' });
     const [B, N] = matches.shape as [number, number];
-    const cs = clsPreds.shape;
-    if (cs.length !== 3 || cs[0] !== B || cs[1] !== N) {
-      throw new RangeError(`OHEMSampler: clsPreds must be (${B}, ${N}, C+1), got shape [${cs.join(', ')}]`);
-    }
     return noGrad(() =>
       tidy(() => {
         const pos = matches.ge(0);
@@ -78,6 +81,10 @@ export class OHEMSampler {
  * order: exactly the first count[b] positions of a stable sort, found with one top-k instead of a full sort.
  */
 export function stableTopK(key: Tensor, count: Tensor, largest: boolean): Tensor {
+  const c = new ArgCheck('stableTopK');
+  c.tensor('key', key, ['B', 'N'], 'numeric');
+  c.tensor('count', count, ['B', 1], ['int64']);
+  if (typeof largest !== 'boolean') c.fail(`largest must be a boolean; got ${typeof largest}`, TypeError);
   return tidy(() => {
     const [B, N] = key.shape as [number, number];
     const k = Math.min(N, count.max().item());

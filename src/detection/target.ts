@@ -10,6 +10,7 @@ import { AnchorIou } from './anchorIou.js';
 import { BipartiteMatcher, CompositeMatcher, MaximumMatcher } from './matcher.js';
 import { NaiveSampler, OHEMSampler } from './sampler.js';
 import { MultiClassEncoder, NormalizedBoxCenterEncoder, anchorCodes, type AnchorCodes, type Quad } from './coder.js';
+import { ArgCheck } from '../util/checkArgs.js';
 
 export interface SSDTargetGeneratorOptions {
   /** IoU at or above which an anchor matches its best ground truth (default 0.5). */
@@ -47,11 +48,12 @@ export class SSDTargetGenerator {
   readonly boxEncoder: NormalizedBoxCenterEncoder;
 
   constructor(o: SSDTargetGeneratorOptions = {}) {
-    this.iouThresh = o.iouThresh ?? 0.5;
-    this.negThresh = o.negThresh ?? 0.5;
-    this.negativeMiningRatio = o.negativeMiningRatio ?? 3;
+    const c = new ArgCheck('SSDTargetGenerator');
+    this.iouThresh = c.number('iouThresh', o.iouThresh ?? 0.5);
+    this.negThresh = c.number('negThresh', o.negThresh ?? 0.5);
+    this.negativeMiningRatio = c.number('negativeMiningRatio', o.negativeMiningRatio ?? 3);
     this.stds = o.stds ?? [0.1, 0.1, 0.2, 0.2];
-    this.chunkImages = o.chunkImages;
+    this.chunkImages = o.chunkImages === undefined ? undefined : c.number('chunkImages', o.chunkImages, { integer: true, min: 1 });
     this.matcher = new CompositeMatcher([new BipartiteMatcher({ shareMax: false }), new MaximumMatcher(this.iouThresh)]);
     this.sampler =
       this.negativeMiningRatio > 0 ? new OHEMSampler(this.negativeMiningRatio, { thresh: this.negThresh }) : new NaiveSampler();
@@ -60,24 +62,25 @@ export class SSDTargetGenerator {
 
   /**
    * anchors: (N, 4) or (1, N, 4) center format (SSDAnchorGenerator's); clsPreds: (B, N, C+1) logits, required
-   * with OHEM, ignored otherwise; gtBoxes: (B, M, 4) corner, same pixel units as the anchors; gtIds: (B, M) or
-   * (B, M, 1) class ids, rows with id < 0 are padding (null: every row is real).
+   * with OHEM, otherwise unused (but checked when given); gtBoxes: (B, M, 4) corner, same pixel units as the
+   * anchors; gtIds: (B, M) or (B, M, 1) class ids, rows with id < 0 are padding (null: every row is real).
+   * Shapes and dtypes are checked at entry (src/util/checkArgs.ts).
    *
    * Padding rows never match. An image without any real ground truth gets all anchors background (class 0,
    * zero box targets) with either sampler (GluonCV would give -inf box targets, spec §3.8).
    */
   generate(anchors: Tensor, clsPreds: Tensor | null, gtBoxes: Tensor, gtIds: Tensor | null = null): SSDTargets {
-    const gs = gtBoxes.shape;
-    if (gs.length !== 3 || gs[2] !== 4) throw new RangeError(`SSDTargetGenerator: gtBoxes must be (B, M, 4), got [${gs.join(', ')}]`);
-    const [B, M] = gs as [number, number];
-    const N = anchors.numel() / 4;
-    if (gtIds !== null && (gtIds.shape[0] !== B || gtIds.shape[1] !== M)) {
-      throw new RangeError(`SSDTargetGenerator: gtIds must be (${B}, ${M}) or (${B}, ${M}, 1), got [${gtIds.shape.join(', ')}]`);
-    }
+    const c = new ArgCheck('SSDTargetGenerator.generate');
+    c.tensor('anchors', anchors, [['N', 4], [1, 'N', 4]], 'numeric', { hint: 'center anchors' });
+    c.tensor('gtBoxes', gtBoxes, ['B', 'M', 4], 'numeric', { hint: 'corner boxes, padded' });
+    if (gtIds != null) c.tensor('gtIds', gtIds, [['B', 'M'], ['B', 'M', 1]], 'numeric', { hint: 'class ids, < 0 for padding' });
+    const [B, M] = gtBoxes.shape as [number, number];
+    const N = c.size('N')!;
     const ohem = this.sampler instanceof OHEMSampler;
-    if (ohem && (clsPreds === null || clsPreds.shape[0] !== B || clsPreds.shape[1] !== N)) {
-      throw new RangeError(`SSDTargetGenerator: negativeMiningRatio > 0 needs clsPreds (${B}, ${N}, C+1)`);
+    if (ohem && clsPreds == null) {
+      c.fail(`negativeMiningRatio > 0 needs clsPreds (B, N, C+1) = (${B}, ${N}, C+1) logits for hard-negative mining; got ${String(clsPreds)}`, TypeError);
     }
+    if (clsPreds != null) c.tensor('clsPreds', clsPreds, ['B', 'N', 'C+1'], 'float', { min: { 'C+1': 2 }, hint: 'class logits' });
     const chunk = Math.max(1, Math.min(B, this.chunkImages ?? 4));
     return noGrad(() =>
       tidy(() => {

@@ -11,7 +11,8 @@
 //   m.update(detBoxes, detIds, detScores);          // per batch; ground-truth arguments are ignored
 //   const [names, values] = m.get();                // [...classNames, 'mAP']
 //   m.evaluate().stats;                             // the 12 COCO numbers
-import { boxValues, checkBatch, checkCount, flatValues } from './input.js';
+import { boxValues, checkBatch, checkCount, oneValues } from './input.js';
+import { describeValue } from '../util/checkArgs.js';
 import {
   type COCODetectionResult, type COCOEvalResult, type COCOGroundTruth, type COCOImage,
   cocoCategoryAP, cocoEvaluate, cocoPRCurves,
@@ -101,23 +102,28 @@ export class COCODetectionMetric implements DetectionMetric {
 
   /** Predictions of the named images (explicit image ids and, optionally, original sizes). */
   updateImages(images: readonly COCOImageRef[], predBboxes: readonly BoxesInput[], predLabels: readonly ValuesInput[], predScores: readonly ValuesInput[]): void {
-    checkBatch('COCODetectionMetric.updateImages', { images, predBboxes, predLabels, predScores });
-    this.#add(images, predBboxes, predLabels, predScores, 'COCODetectionMetric.updateImages');
+    const fn = 'COCODetectionMetric.updateImages';
+    checkBatch(fn, { images, predBboxes, predLabels, predScores });
+    images.forEach((ref, i) => {
+      if (typeof ref !== 'object' || ref === null || typeof ref.id !== 'number') {
+        throw new TypeError(`${fn}: images[${i}] must be { id: number, width?: number, height?: number }; got ${describeValue(ref)}`);
+      }
+    });
+    this.#add(images, predBboxes, predLabels, predScores, fn);
     this.#currentId += images.length;
   }
 
   #add(images: readonly COCOImageRef[], predBboxes: readonly BoxesInput[], predLabels: readonly ValuesInput[], predScores: readonly ValuesInput[], fn: string): void {
-    this.#cached = null;
-    for (let b = 0; b < images.length; b++) {
+    // Every image is checked before any is recorded, so a bad batch leaves the metric unchanged.
+    const checked = images.map((ref, b) => {
       const at = `${fn}: image ${b}`;
-      const ref = images[b]!;
       const entry = this.#images.get(ref.id);
       if (!entry) throw new RangeError(`${at}: image id ${ref.id} is not in the ground truth`);
       const boxes = boxValues(predBboxes[b]!, `${at} predBboxes`);
-      const labels = flatValues(predLabels[b]!, `${at} predLabels`);
-      const scores = flatValues(predScores[b]!, `${at} predScores`);
-      checkCount(`${at} predLabels`, labels.length, boxes.length / 4, 'predicted boxes');
-      checkCount(`${at} predScores`, scores.length, boxes.length / 4, 'predicted boxes');
+      const labels = oneValues(predLabels[b]!, `${at} predLabels`);
+      const scores = oneValues(predScores[b]!, `${at} predScores`);
+      checkCount(at, 'predLabels', labels.length, 'predBboxes', boxes.length / 4, 'predicted boxes');
+      checkCount(at, 'predScores', scores.length, 'predBboxes', boxes.length / 4, 'predicted boxes');
       let hs = 1;
       let ws = 1;
       if (this.dataShape) {
@@ -129,6 +135,10 @@ export class COCODetectionMetric implements DetectionMetric {
         hs = height / this.dataShape[0];
         ws = width / this.dataShape[1];
       }
+      return { ref, boxes, labels, scores, hs, ws };
+    });
+    this.#cached = null;
+    for (const { ref, boxes, labels, scores, hs, ws } of checked) {
       for (let i = 0; i < labels.length; i++) {
         if (!(labels[i]! >= 0)) continue;
         const label = Math.trunc(labels[i]!);

@@ -13,7 +13,7 @@
 //   m.update(predBoxes, predIds, predScores, gtBoxes, gtIds, gtDifficults);   // once per batch
 //   const [names, values] = m.get();                                         // [...classes, 'mAP']
 import { voc07AveragePrecision, vocAveragePrecision } from './averagePrecision.js';
-import { boxValues, checkBatch, checkCount, flatValues } from './input.js';
+import { boxValues, checkBatch, checkCount, oneValues } from './input.js';
 import type { BoxesInput, DetectionMetric, MetricValues, PRCurve, ValuesInput } from './types.js';
 
 export interface VOCMApMetricOptions {
@@ -81,22 +81,24 @@ export class VOCMApMetric implements DetectionMetric {
     gtDifficults?: readonly (ValuesInput | null | undefined)[] | null,
   ): void {
     const fn = `${this.constructor.name}.update`;
-    const n = checkBatch(fn, { predBboxes, predLabels, predScores, gtBboxes, gtLabels, gtDifficults });
-    for (let img = 0; img < n; img++) {
+    const n = checkBatch(fn, { predBboxes, predLabels, predScores, gtBboxes, gtLabels, gtDifficults }, ['gtDifficults']);
+    // Every image is checked before any is recorded, so a bad batch leaves the metric unchanged.
+    const images = Array.from({ length: n }, (_, img) => {
       const at = `${fn}: image ${img}`;
       const pb = boxValues(predBboxes[img]!, `${at} predBboxes`);
-      const pl = flatValues(predLabels[img]!, `${at} predLabels`);
-      const ps = flatValues(predScores[img]!, `${at} predScores`);
+      const pl = oneValues(predLabels[img]!, `${at} predLabels`);
+      const ps = oneValues(predScores[img]!, `${at} predScores`);
       const gb = boxValues(gtBboxes[img]!, `${at} gtBboxes`);
-      const gl = flatValues(gtLabels[img]!, `${at} gtLabels`);
+      const gl = oneValues(gtLabels[img]!, `${at} gtLabels`);
       const gdIn = gtDifficults?.[img];
-      const gd = gdIn == null ? null : flatValues(gdIn, `${at} gtDifficults`);
-      checkCount(`${at} predLabels`, pl.length, pb.length / 4, 'predicted boxes');
-      checkCount(`${at} predScores`, ps.length, pb.length / 4, 'predicted boxes');
-      checkCount(`${at} gtLabels`, gl.length, gb.length / 4, 'GT boxes');
-      if (gd) checkCount(`${at} gtDifficults`, gd.length, gb.length / 4, 'GT boxes');
-      this.#updateImage(pb, pl, ps, gb, gl, gd);
-    }
+      const gd = gdIn == null ? null : oneValues(gdIn, `${at} gtDifficults`);
+      checkCount(at, 'predLabels', pl.length, 'predBboxes', pb.length / 4, 'predicted boxes');
+      checkCount(at, 'predScores', ps.length, 'predBboxes', pb.length / 4, 'predicted boxes');
+      checkCount(at, 'gtLabels', gl.length, 'gtBboxes', gb.length / 4, 'GT boxes');
+      if (gd) checkCount(at, 'gtDifficults', gd.length, 'gtBboxes', gb.length / 4, 'GT boxes');
+      return [pb, pl, ps, gb, gl, gd] as const;
+    });
+    for (const im of images) this.#updateImage(...im);
   }
 
   #record(label: number): ClassRecord {
