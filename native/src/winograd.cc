@@ -10,6 +10,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <atomic>
 #include <stdexcept>
 #include <string>
 
@@ -30,6 +31,11 @@ dnnl::engine& cpuEngine() {
 // The convolution's geometry, from the input and weight shapes.
 struct Geometry {
   int64_t n, c, h, w, k, oh, ow, pad;
+  Geometry withBatch(int64_t batch) const {
+    Geometry g = *this;
+    g.n = batch;
+    return g;
+  }
   memory::dims src() const { return {n, c, h, w}; }
   memory::dims wei() const { return {k, c, 3, 3}; }
   memory::dims dst() const { return {n, k, oh, ow}; }
@@ -111,76 +117,129 @@ dnnl::convolution_forward::primitive_desc forwardPd(const Geometry& g, bool bias
                            (e.status == dnnl_unimplemented ? " (no Winograd implementation for these shapes on this CPU)" : ""));
 }
 
-at::Tensor forwardImpl(const at::Tensor& xIn, const at::Tensor& wIn, const at::Tensor& b, int64_t pad, prop_kind kind) {
-  at::Tensor x = xIn.contiguous(), w = wIn.contiguous();
-  Geometry g = geometryOf(x, w, pad);
+// Large batches run in chunks of images so that no scratchpad exceeds this (oneDNN sizes Winograd's scratchpad
+// by the whole batch: 8 images of 128 channels at 150x150 would want 440 MB). Default 128 MiB.
+std::atomic<int64_t> scratchBudget{int64_t{128} << 20};
+
+// The largest chunk, halving from the whole batch, whose primitive's scratchpad fits the budget (at least 1).
+template <class MakePd>
+int64_t chunkSize(const Geometry& g, MakePd makePd) {
+  int64_t n = g.n;
+  const auto budget = static_cast<size_t>(scratchBudget.load());
+  while (n > 1 && makePd(g.withBatch(n)).scratchpad_desc().get_size() > budget) n = (n + 1) / 2;
+  return n;
+}
+
+// A staged memory reused while the layout it was staged for stays the same (weights across chunks).
+struct Reused {
+  c10::optional<memory> m;
+  memory get(Staging& st, const at::Tensor& t, const memory::desc& want, std::vector<at::Tensor>& keep) {
+    if (!m || m->get_desc() != want) m = st.in(t, want, keep);
+    return *m;
+  }
+};
+
+at::Tensor forwardImpl(const at::Tensor& xIn, const at::Tensor& wIn, const at::Tensor& bIn, int64_t pad, prop_kind kind) {
+  const at::Tensor x = xIn.contiguous(), w = wIn.contiguous(), b = bIn.defined() ? bIn.contiguous() : at::Tensor();
+  const Geometry g = geometryOf(x, w, pad);
   at::Tensor y = at::empty({g.n, g.k, g.oh, g.ow}, x.options());
   try {
-    auto pd = forwardPd(g, b.defined(), kind);
+    auto makePd = [&](const Geometry& gc) { return forwardPd(gc, b.defined(), kind); };
+    const int64_t chunk = chunkSize(g, makePd);
     dnnl::stream s(cpuEngine());
     Staging st{s};
-    std::vector<at::Tensor> keep;
-    memory src = st.in(x, pd.src_desc(), keep), wei = st.in(w, pd.weights_desc(), keep), dst = st.out(y, pd.dst_desc(), keep);
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
-    at::Tensor bc;
-    if (b.defined()) {
-      bc = b.contiguous();
-      args.insert({DNNL_ARG_BIAS, st.in(bc, pd.bias_desc(), keep)});
+    std::vector<at::Tensor> keepAll;
+    Reused wei, bia;
+    for (int64_t i0 = 0; i0 < g.n; i0 += chunk) {
+      const Geometry gc = g.withBatch(std::min(chunk, g.n - i0));
+      const at::Tensor xc = x.narrow(0, i0, gc.n), yc = y.narrow(0, i0, gc.n);
+      auto pd = makePd(gc);
+      std::vector<at::Tensor> keep;
+      memory src = st.in(xc, pd.src_desc(), keep), dst = st.out(yc, pd.dst_desc(), keep);
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei.get(st, w, pd.weights_desc(), keepAll)},
+                                           {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
+      if (b.defined()) args.insert({DNNL_ARG_BIAS, bia.get(st, b, pd.bias_desc(), keepAll)});
+      dnnl::convolution_forward(pd).execute(s, args);
+      st.finish(dst, yc);
+      s.wait();
     }
-    dnnl::convolution_forward(pd).execute(s, args);
-    st.finish(dst, y);
-    s.wait();
   } catch (const dnnl::error& e) {
     rethrow(e, "forward");
   }
   return y;
 }
 
-// Gradients of input, weight and bias (each only where wanted); the staged diff_dst serves both primitives
-// when they want the same layout.
+// Gradients of input, weight and bias (each only where wanted), chunk by chunk of images; within a chunk the
+// staged diff_dst serves both primitives when they want the same layout, and weight gradients are summed.
 std::tuple<at::Tensor, at::Tensor, at::Tensor> backwardImpl(const Geometry& g, const at::Tensor& x, const at::Tensor& w, const at::Tensor& gy,
                                                              bool bias, bool wantInput, bool wantWeights) {
+  at::NoGradGuard noGrad;
   at::Tensor gx, gw, gb;
+  if (wantInput) gx = at::empty({g.n, g.c, g.h, g.w}, gy.options());
+  if (wantWeights) {
+    gw = at::empty({g.k, g.c, 3, 3}, gy.options());
+    if (bias) gb = at::empty({g.k}, gy.options());
+  }
   try {
-    auto fpd = forwardPd(g, bias, prop_kind::forward_training);
+    auto dataPd = [&](const Geometry& gc) {
+      auto d = dnnl::convolution_backward_data::desc(kWino, anyDesc(gc.src()), anyDesc(gc.wei()), anyDesc(gc.dst()), gc.strides(), gc.padding(), gc.padding());
+      return dnnl::convolution_backward_data::primitive_desc(d, userScratchpad(), cpuEngine(), forwardPd(gc, bias, prop_kind::forward_training));
+    };
+    auto weightsPd = [&](const Geometry& gc) {
+      auto d = bias ? dnnl::convolution_backward_weights::desc(kWino, anyDesc(gc.src()), anyDesc(gc.wei()), plainDesc({gc.k}), anyDesc(gc.dst()),
+                                                               gc.strides(), gc.padding(), gc.padding())
+                    : dnnl::convolution_backward_weights::desc(kWino, anyDesc(gc.src()), anyDesc(gc.wei()), anyDesc(gc.dst()), gc.strides(),
+                                                               gc.padding(), gc.padding());
+      return dnnl::convolution_backward_weights::primitive_desc(d, userScratchpad(), cpuEngine(), forwardPd(gc, bias, prop_kind::forward_training));
+    };
+    int64_t chunk = g.n;
+    if (wantInput) chunk = std::min(chunk, chunkSize(g, dataPd));
+    if (wantWeights) chunk = std::min(chunk, chunkSize(g, weightsPd));
     dnnl::stream s(cpuEngine());
     Staging st{s};
-    std::vector<at::Tensor> keep;
-    c10::optional<memory> dyStaged;
-    auto stageDy = [&](const memory::desc& want) {
-      if (!dyStaged || dyStaged->get_desc() != want) dyStaged = st.in(gy, want, keep);
-      return *dyStaged;
-    };
-    if (wantInput) {
-      gx = at::empty({g.n, g.c, g.h, g.w}, gy.options());
-      auto d = dnnl::convolution_backward_data::desc(kWino, anyDesc(g.src()), anyDesc(g.wei()), anyDesc(g.dst()), g.strides(), g.padding(), g.padding());
-      dnnl::convolution_backward_data::primitive_desc pd(d, userScratchpad(), cpuEngine(), fpd);
-      memory dy = stageDy(pd.diff_dst_desc()), wei = st.in(w, pd.weights_desc(), keep), dx = st.out(gx, pd.diff_src_desc(), keep);
-      dnnl::convolution_backward_data(pd).execute(
-          s, {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DIFF_SRC, dx}, {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}});
-      st.finish(dx, gx);
-    }
-    if (wantWeights) {
-      gw = at::empty({g.k, g.c, 3, 3}, gy.options());
-      if (bias) gb = at::empty({g.k}, gy.options());
-      auto d = bias ? dnnl::convolution_backward_weights::desc(kWino, anyDesc(g.src()), anyDesc(g.wei()), plainDesc({g.k}), anyDesc(g.dst()),
-                                                               g.strides(), g.padding(), g.padding())
-                    : dnnl::convolution_backward_weights::desc(kWino, anyDesc(g.src()), anyDesc(g.wei()), anyDesc(g.dst()), g.strides(),
-                                                               g.padding(), g.padding());
-      dnnl::convolution_backward_weights::primitive_desc pd(d, userScratchpad(), cpuEngine(), fpd);
-      memory src = st.in(x, pd.src_desc(), keep), dy = stageDy(pd.diff_dst_desc()), dw = st.out(gw, pd.diff_weights_desc(), keep);
-      std::unordered_map<int, memory> args{
-          {DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}, {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
-      memory db;
-      if (bias) {
-        db = st.out(gb, pd.diff_bias_desc(), keep);
-        args.insert({DNNL_ARG_DIFF_BIAS, db});
+    std::vector<at::Tensor> keepAll;
+    Reused wei;
+    for (int64_t i0 = 0; i0 < g.n; i0 += chunk) {
+      const Geometry gc = g.withBatch(std::min(chunk, g.n - i0));
+      const at::Tensor gyc = gy.narrow(0, i0, gc.n);
+      std::vector<at::Tensor> keep;
+      Reused dy;
+      if (wantInput) {
+        const at::Tensor gxc = gx.narrow(0, i0, gc.n);
+        auto pd = dataPd(gc);
+        memory dx = st.out(gxc, pd.diff_src_desc(), keep);
+        dnnl::convolution_backward_data(pd).execute(s, {{DNNL_ARG_DIFF_DST, dy.get(st, gyc, pd.diff_dst_desc(), keep)},
+                                                        {DNNL_ARG_WEIGHTS, wei.get(st, w, pd.weights_desc(), keepAll)},
+                                                        {DNNL_ARG_DIFF_SRC, dx},
+                                                        {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}});
+        st.finish(dx, gxc);
       }
-      dnnl::convolution_backward_weights(pd).execute(s, args);
-      st.finish(dw, gw);
-      if (bias) st.finish(db, gb);
+      if (wantWeights) {
+        // the first chunk writes the gradients, later ones add theirs
+        const bool first = i0 == 0;
+        const at::Tensor gwc = first ? gw : at::empty_like(gw), gbc = !bias ? at::Tensor() : first ? gb : at::empty_like(gb);
+        auto pd = weightsPd(gc);
+        memory dw = st.out(gwc, pd.diff_weights_desc(), keep);
+        std::unordered_map<int, memory> args{{DNNL_ARG_SRC, st.in(x.narrow(0, i0, gc.n), pd.src_desc(), keep)},
+                                             {DNNL_ARG_DIFF_DST, dy.get(st, gyc, pd.diff_dst_desc(), keep)},
+                                             {DNNL_ARG_DIFF_WEIGHTS, dw},
+                                             {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
+        memory db;
+        if (bias) {
+          db = st.out(gbc, pd.diff_bias_desc(), keep);
+          args.insert({DNNL_ARG_DIFF_BIAS, db});
+        }
+        dnnl::convolution_backward_weights(pd).execute(s, args);
+        st.finish(dw, gwc);
+        if (bias) st.finish(db, gbc);
+        s.wait();
+        if (!first) {
+          gw.add_(gwc);
+          if (bias) gb.add_(gbc);
+        }
+      }
+      s.wait();
     }
-    s.wait();
   } catch (const dnnl::error& e) {
     rethrow(e, "backward");
   }
@@ -211,6 +270,11 @@ struct WinogradConv2dFn : public torch::autograd::Function<WinogradConv2dFn> {
   }
 };
 }  // namespace
+
+int64_t setWinogradScratchBudget(int64_t bytes) {
+  TORCH_CHECK(bytes > 0, "winograd scratchpad budget must be positive, got ", bytes);
+  return scratchBudget.exchange(bytes);
+}
 
 bool winogradAvailable() {
   static const bool ok = [] {
@@ -248,6 +312,7 @@ at::Tensor winogradConv2d(const at::Tensor& input, const at::Tensor& weight, con
 
 namespace ssdkit {
 bool winogradAvailable() { return false; }
+int64_t setWinogradScratchBudget(int64_t) { return 0; }
 at::Tensor winogradConv2d(const at::Tensor&, const at::Tensor&, const c10::optional<at::Tensor>&, int64_t) {
   throw std::runtime_error("winograd conv2d: this build has no oneDNN (install libdnnl-dev and rebuild the addon)");
 }

@@ -12,6 +12,10 @@ namespace ssdkit {
 // Whether this build has the Winograd op and oneDNN offers it on this CPU (probed once).
 bool winogradAvailable();
 
+// Batches whose Winograd scratchpad would exceed this many bytes run in chunks of images (default 128 MiB);
+// returns the previous value.
+int64_t setWinogradScratchBudget(int64_t bytes);
+
 // conv2d(input, weight, bias, stride 1, padding `pad`, dilation 1, groups 1) for float32 CPU tensors with a
 // 3x3 kernel, through oneDNN's Winograd implementation; differentiable in input, weight and bias.
 // Where oneDNN has no Winograd implementation for the shapes it computes the same convolution with at::conv2d.
