@@ -20,7 +20,7 @@ export interface BenchOptions {
 }
 
 /** Seeded random scene: `count` boxes inside a 300x300 image, class ids 0..19. */
-function scenes(batch: number, count: number, seed: number): { boxes: number[][][]; ids: number[][] } {
+export function scenes(batch: number, count: number, seed: number): { boxes: number[][][]; ids: number[][] } {
   let s = seed >>> 0;
   const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const boxes: number[][][] = [];
