@@ -7,7 +7,7 @@
 import { RecordDataset } from './recordDataset.js';
 import { readFile, stat, access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseBoundedXml, xmlChild, xmlText, type XmlLimits, type XmlNode } from './xml.js';
+import { parseBoundedXml, xmlChild, xmlText, clip, type XmlLimits, type XmlNode } from './xml.js';
 import { imageInfo, DEFAULT_MAX_PIXELS } from './imageIO.js';
 import { DataWarnings, type WarningSink } from './warnings.js';
 import type { DetectionRecord, Label } from './types.js';
@@ -75,8 +75,10 @@ export function parseVOCAnnotation(
   const sizeEl = xmlChild(root, 'size');
   let width = num(xmlText(sizeEl, 'width'));
   let height = num(xmlText(sizeEl, 'height'));
-  if (!(width > 0 && height > 0)) {
-    if (!size) throw new Error(`${file}: no usable <size> (width ${xmlText(sizeEl, 'width')}, height ${xmlText(sizeEl, 'height')})`);
+  // Finite: '1e400' or 400 nines parse to Infinity, which would make every box "inside the image".
+  if (!(width > 0 && height > 0 && Number.isFinite(width) && Number.isFinite(height))) {
+    const shown = (k: string): string => clip(String(xmlText(sizeEl, k)), 40);
+    if (!size) throw new Error(`${file}: no usable <size> (width ${shown('width')}, height ${shown('height')})`);
     ({ width, height } = size);
   }
   const objects = (root['object'] as XmlNode[] | undefined) ?? [];
@@ -90,22 +92,23 @@ export function parseVOCAnnotation(
     const rawName = xmlText(obj, 'name');
     const name = (rawName ?? '').trim().toLowerCase();
     const d = Number.parseInt(xmlText(obj, 'difficult') ?? '', 10);
-    const difficult = Number.isNaN(d) ? 0 : d;
+    // Unparsable → 0, as before; so is a run of digits too long to be exact (parseInt gives up to Infinity).
+    const difficult = Number.isSafeInteger(d) ? d : 0;
     const cls = classIndex.get(name);
     if (cls === undefined) {
-      warn(`${where}: unknown class '${rawName ?? ''}', skipped`);
+      warn(`${where}: unknown class '${clip(rawName ?? '', 60)}', skipped`);
       return;
     }
     const box = xmlChild(obj, 'bndbox');
     const c = ['xmin', 'ymin', 'xmax', 'ymax'].map((key) => num(xmlText(box, key)) - 1) as [number, number, number, number];
     if (!box || c.some((v) => !Number.isFinite(v))) {
-      warn(`${where} ('${name}'): missing or non-numeric <bndbox>, skipped`);
+      warn(`${where} ('${clip(name, 60)}'): missing or non-numeric <bndbox>, skipped`);
       return;
     }
     const [xmin, ymin, xmax, ymax] = c;
     if (!(0 <= xmin && xmin < width && 0 <= ymin && ymin < height && xmin < xmax && xmax <= width && ymin < ymax && ymax <= height)) {
       const why = xmax <= xmin || ymax <= ymin ? 'zero or negative area' : 'outside the image';
-      warn(`${where} ('${name}'): invalid box [${xmin}, ${ymin}, ${xmax}, ${ymax}] (0-based) in a ${width}x${height} image (${why}), dropped`);
+      warn(`${where} ('${clip(name, 60)}'): invalid box [${xmin}, ${ymin}, ${xmax}, ${ymax}] (0-based) in a ${width}x${height} image (${why}), dropped`);
       return;
     }
     label.push([xmin, ymin, xmax, ymax, cls, difficult]);
