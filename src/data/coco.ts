@@ -3,10 +3,11 @@
 // (x, y, x + max(w-1, 0), y + max(h-1, 0)) clipped to [0, W-1] × [0, H-1] and are kept when area > 0 and
 // xmax > xmin and ymax > ymin; `ignore == 1` objects are skipped; crowd objects kept unless useCrowd is false.
 // Images left without objects are skipped (skipEmpty, the default) or get one [-1 × 6] dummy row. Label rows
-// have 6 columns like VOC's (difficult 0). Malformed records are skipped with a warning naming the file.
+// have 6 columns like VOC's (difficult 0). Malformed records are skipped with a warning naming the file: image
+// sizes must be positive integers, file names relative paths inside the image folder, image ids unique.
 import { RecordDataset } from './recordDataset.js';
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, isAbsolute } from 'node:path';
 import { DataWarnings, type WarningSink } from './warnings.js';
 import type { DetectionRecord, Label } from './types.js';
 
@@ -28,7 +29,8 @@ interface CocoImage {
   file_name: string;
   width: number;
   height: number;
-  coco_url?: string;
+  /** The image folder named by coco_url, when it names a plain one. */
+  urlFolder: string | undefined;
 }
 
 interface CocoAnn {
@@ -43,6 +45,33 @@ interface CocoAnn {
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A JSON value for messages. Never String() of an array or object: a deeply nested one overflows the stack and
+ * one with a "toString" key cannot be converted at all; long strings are cut.
+ */
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  return v === undefined ? 'missing' : Array.isArray(v) ? 'an array' : 'an object';
+}
+
+/** Up to 20 names, for messages. */
+function listed(names: readonly string[]): string {
+  return names.slice(0, 20).map((n) => (n.length > 40 ? `${n.slice(0, 40)}…` : n)).join(', ') + (names.length > 20 ? `, … (${names.length} in all)` : '');
+}
+
+/** Whether a file_name stays below the image folder: relative, without '..' segments or NUL. */
+function isSafeRelative(p: string): boolean {
+  return p !== '' && !p.includes('\0') && !isAbsolute(p) && !p.split(/[\\/]/).includes('..');
+}
+
+/** The image folder named by a coco_url (`http://host/val2017/x.jpg` → `val2017`), if it is a plain name. */
+function urlFolder(url: unknown): string | undefined {
+  if (typeof url !== 'string') return undefined;
+  const sub = url.split('/').slice(-2, -1)[0];
+  return sub && sub !== '.' && sub !== '..' && !sub.includes('\0') && !sub.includes('\\') ? sub : undefined;
 }
 
 export class COCODetection extends RecordDataset {
@@ -60,30 +89,47 @@ export class COCODetection extends RecordDataset {
     const warnings = new DataWarnings(opts.onWarning);
     const records: DetectionRecord[] = [];
     let classes: readonly string[] | undefined;
-    let map: Map<number, number> | undefined;
+    let map: ReadonlyMap<number, number> | undefined;
     for (const split of splits) {
       const file = join(root, 'annotations', `${split}.json`);
-      const doc = await readJson(file, opts.maxBytes ?? 2 ** 31);
-      const parsed = parseCategories(doc, file);
-      if (opts.classes && !sameList(opts.classes, parsed.classes)) {
-        throw new Error(`${file}: categories [${parsed.classes.join(', ')}] differ from the expected classes [${opts.classes.join(', ')}]`);
-      }
+      const text = await readJsonText(file, opts.maxBytes ?? 2 ** 31);
+      const parsed = parseCOCOInstances(text, file, root, opts.imageDir ?? split.replace(/^instances_/, ''), opts, warnings);
       if (classes && !sameList(classes, parsed.classes)) throw new Error(`${file}: categories differ from those of the previous split`);
       classes = parsed.classes;
       map = parsed.map;
-      const dir = opts.imageDir ?? split.replace(/^instances_/, '');
-      records.push(...cocoRecords(doc, file, root, dir, parsed.map, opts, warnings));
+      records.push(...parsed.records);
     }
     warnings.flush(`COCO ${root}`);
     return new COCODetection(root, classes ?? [], map ?? new Map(), records, warnings);
   }
 }
 
+/** One instances file, parsed: its classes (by sorted category id), the id map and the image records. */
+export interface COCOInstances {
+  classes: string[];
+  map: ReadonlyMap<number, number>;
+  records: DetectionRecord[];
+}
+
+/**
+ * Parses the text of one instances JSON file (`file` is named in every message). Images go under
+ * `root`/`dir` (or the folder of each image's coco_url); bad records are skipped through `warnings`, a bad
+ * file throws.
+ */
+export function parseCOCOInstances(text: string, file: string, root: string, dir: string, opts: COCOLoadOptions, warnings: DataWarnings): COCOInstances {
+  const doc = parseJsonObject(text, file);
+  const parsed = parseCategories(doc, file);
+  if (opts.classes && !sameList(opts.classes, parsed.classes)) {
+    throw new Error(`${file}: categories [${listed(parsed.classes)}] differ from the expected classes [${listed(opts.classes)}]`);
+  }
+  return { ...parsed, records: cocoRecords(doc, file, root, dir, parsed.map, opts, warnings) };
+}
+
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-async function readJson(file: string, maxBytes: number): Promise<Record<string, unknown>> {
+async function readJsonText(file: string, maxBytes: number): Promise<string> {
   let size: number;
   try {
     size = (await stat(file)).size;
@@ -91,9 +137,13 @@ async function readJson(file: string, maxBytes: number): Promise<Record<string, 
     throw new Error(`COCO annotations ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   if (size > maxBytes) throw new Error(`${file}: ${size} bytes, more than the ${maxBytes} allowed`);
+  return readFile(file, 'utf8');
+}
+
+function parseJsonObject(text: string, file: string): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
+    doc = JSON.parse(text);
   } catch (err) {
     throw new Error(`${file}: malformed JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -137,38 +187,56 @@ function cocoRecords(
   if (!Array.isArray(images)) throw new Error(`${file}: no 'images' list`);
   if (!Array.isArray(anns)) throw new Error(`${file}: no 'annotations' list`);
   const byImage = new Map<number, CocoAnn[]>();
-  const known = new Set<number>();
+  const firstIndex = new Map<number, number>();
   const valid: CocoImage[] = [];
   images.forEach((im, i) => {
-    if (!isObj(im) || !Number.isInteger(im['id']) || typeof im['file_name'] !== 'string' || !(Number(im['width']) > 0) || !(Number(im['height']) > 0)) {
-      warnings.warn(`${file}: images[${i}]${isObj(im) && im['id'] !== undefined ? ` (id ${String(im['id'])})` : ''} needs id, file_name, width and height; skipped`);
+    const where = `${file}: images[${i}]${isObj(im) && im['id'] !== undefined ? ` (id ${show(im['id'])})` : ''}`;
+    // Sizes must be JSON numbers: "10", [10] or true would pass Number(); 1e400 parses to Infinity.
+    const size = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) > 0;
+    if (!isObj(im) || !Number.isInteger(im['id']) || typeof im['file_name'] !== 'string' || !size(im['width']) || !size(im['height'])) {
+      warnings.warn(`${where} needs id, file_name, width and height; skipped`);
       return;
     }
-    known.add(im['id'] as number);
-    valid.push(im as unknown as CocoImage);
+    if (!isSafeRelative(im['file_name'])) {
+      warnings.warn(`${where}: file_name ${show(im['file_name'])} is not a relative path inside the image folder; skipped`);
+      return;
+    }
+    const id = im['id'] as number;
+    const first = firstIndex.get(id);
+    if (first !== undefined) {
+      warnings.warn(`${where}: id repeats images[${first}]; skipped`);
+      return;
+    }
+    firstIndex.set(id, i);
+    valid.push({ id, file_name: im['file_name'], width: im['width'] as number, height: im['height'] as number, urlFolder: urlFolder(im['coco_url']) });
   });
   anns.forEach((a, i) => {
-    const where = `${file}: annotation ${isObj(a) && a['id'] !== undefined ? `id ${String(a['id'])}` : `#${i}`}`;
+    const where = `${file}: annotation ${isObj(a) && a['id'] !== undefined ? `id ${show(a['id'])}` : `#${i}`}`;
     if (!isObj(a) || !Number.isInteger(a['image_id'])) {
       warnings.warn(`${where}: no integer image_id, skipped`);
       return;
     }
+    const imageId = a['image_id'] as number;
     const bbox = a['bbox'];
     if (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      warnings.warn(`${where} (image ${String(a['image_id'])}): bbox must be 4 finite numbers, skipped`);
+      warnings.warn(`${where} (image ${imageId}): bbox must be 4 finite numbers, skipped`);
       return;
     }
     if (!map.has(a['category_id'] as number)) {
-      warnings.warn(`${where} (image ${String(a['image_id'])}): unknown category_id ${String(a['category_id'])}, skipped`);
+      warnings.warn(`${where} (image ${imageId}): unknown category_id ${show(a['category_id'])}, skipped`);
       return;
     }
-    if (!known.has(a['image_id'] as number)) {
-      warnings.warn(`${where}: image_id ${String(a['image_id'])} is not in 'images', skipped`);
+    if (a['area'] !== undefined && !(typeof a['area'] === 'number' && Number.isFinite(a['area']))) {
+      warnings.warn(`${where} (image ${imageId}): area ${show(a['area'])} is not a finite number, skipped`);
       return;
     }
-    const list = byImage.get(a['image_id'] as number) ?? [];
+    if (!firstIndex.has(imageId)) {
+      warnings.warn(`${where}: image_id ${imageId} is not in 'images', skipped`);
+      return;
+    }
+    const list = byImage.get(imageId) ?? [];
     list.push(a as unknown as CocoAnn);
-    byImage.set(a['image_id'] as number, list);
+    byImage.set(imageId, list);
   });
   const out: DetectionRecord[] = [];
   const empty: number[] = [];
@@ -188,7 +256,7 @@ function cocoRecords(
       if (opts.skipEmpty ?? true) continue;
       label.push([-1, -1, -1, -1, -1, -1]);
     }
-    const sub = opts.imageDir ?? (im.coco_url ? im.coco_url.split('/').slice(-2, -1)[0] ?? dir : dir);
+    const sub = opts.imageDir ?? im.urlFolder ?? dir;
     out.push({ id: String(im.id), imagePath: join(root, sub, im.file_name), label, width: im.width, height: im.height, source: `${file} image ${im.id}` });
   }
   if (empty.length > 0) {
