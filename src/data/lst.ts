@@ -1,12 +1,14 @@
 // LST detection lists (spec §8.3; gluoncv/data/lst/detection.py LstDetection): one image per line,
 // tab-separated `idx, A, B, [A-2 extra header values], objects (B values each: cls xmin ymin xmax ymax [extra]),
 // path`. Objects are reordered to [xmin, ymin, xmax, ymax, cls, extra...] (a 6th column is 0 when B = 5);
-// with coordNormalized (default) coordinates are fractions scaled by the decoded image's size. Bad lines are
-// skipped with a warning naming file:line.
+// with coordNormalized (default) coordinates are fractions scaled by the decoded image's size. Bad lines (and
+// lines without an image path) are skipped with a warning naming file:line; so are objects whose class id is
+// not below the number of classes (given, or at most maxClasses when generated).
 import { RecordDataset } from './recordDataset.js';
 import { readFile, stat } from 'node:fs/promises';
 import { join, isAbsolute } from 'node:path';
 import { DataWarnings, type WarningSink } from './warnings.js';
+import { clip } from './xml.js';
 import type { DetectionRecord, Label } from './types.js';
 
 export interface LstLoadOptions {
@@ -15,6 +17,11 @@ export interface LstLoadOptions {
   coordNormalized?: boolean;
   classes?: readonly string[];
   maxBytes?: number;
+  /**
+   * Without `classes`, class ids at or above this are dropped (default 100,000): the classes are generated as
+   * class0..classN, and a hostile id like 4294967296 must not allocate billions of names.
+   */
+  maxClasses?: number;
   onWarning?: WarningSink;
 }
 
@@ -55,49 +62,63 @@ export class LstDetection extends RecordDataset {
       const e = err as NodeJS.ErrnoException;
       throw new Error(`LST file ${filename}: ${e.code === 'ENOENT' ? 'missing' : e.message}`);
     }
-    const normalized = opts.coordNormalized ?? true;
-    const records: DetectionRecord[] = [];
-    let maxCls = -1;
-    text.split(/\r?\n/).forEach((line, i) => {
-      if (line.trim() === '') return;
-      const where = `${filename}:${i + 1}`;
-      const parts = line.split('\t');
-      if (parts.length < 3) {
-        warnings.warn(`${where}: expected tab-separated 'idx, header..., objects..., path', skipped`);
-        return;
-      }
-      const path = parts[parts.length - 1]!.trim();
-      const values = parts.slice(1, -1).flatMap((p) => p.trim().split(/\s+/)).filter((p) => p !== '').map(Number);
-      if (values.some((v) => !Number.isFinite(v))) {
-        warnings.warn(`${where}: non-numeric label value, skipped`);
-        return;
-      }
-      let label: Label;
-      try {
-        label = parseLstLabel(values);
-      } catch (err) {
-        warnings.warn(`${where}: ${(err as Error).message}, skipped`);
-        return;
-      }
-      const good = label.filter((r, k) => {
-        const [x0, y0, x1, y1] = r as [number, number, number, number];
-        const inRange = normalized ? x0 >= 0 && y0 >= 0 && x1 <= 1 && y1 <= 1 : x0 >= 0 && y0 >= 0;
-        const ok = x0 < x1 && y0 < y1 && inRange && Number.isInteger(r[4]) && r[4]! >= 0 && (!opts.classes || r[4]! < opts.classes.length);
-        if (!ok) warnings.warn(`${where}: object ${k + 1} [${r.slice(0, 5).join(', ')}] is invalid (empty, out of range or bad class), dropped`);
-        return ok;
-      });
-      if (good.length === 0) warnings.warn(`${where}: image ${path} has no valid objects`);
-      for (const r of good) maxCls = Math.max(maxCls, r[4]!);
-      records.push({
-        id: parts[0]!.trim(),
-        imagePath: isAbsolute(path) ? path : join(opts.root ?? '', path),
-        label: good,
-        coordNormalized: normalized,
-        source: where,
-      });
-    });
+    const { classes, records } = parseLstText(text, filename, opts, warnings);
     warnings.flush(`LST ${filename}`);
-    const classes = opts.classes ?? Array.from({ length: maxCls + 1 }, (_, i) => `class${i}`);
     return new LstDetection(classes, records, warnings);
   }
+}
+
+/**
+ * Parses the text of one LST file (`filename` is named as file:line in every message); bad lines and objects
+ * are skipped through `warnings`. Classes are `opts.classes`, else class0..classN up to the largest class id.
+ */
+export function parseLstText(text: string, filename: string, opts: LstLoadOptions, warnings: DataWarnings): { classes: readonly string[]; records: DetectionRecord[] } {
+  const normalized = opts.coordNormalized ?? true;
+  const numClasses = opts.classes?.length ?? opts.maxClasses ?? 100_000;
+  const records: DetectionRecord[] = [];
+  let maxCls = -1;
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const where = `${filename}:${i + 1}`;
+    const parts = line.split('\t');
+    if (parts.length < 3) {
+      warnings.warn(`${where}: expected tab-separated 'idx, header..., objects..., path', skipped`);
+      return;
+    }
+    const path = parts[parts.length - 1]!.trim();
+    if (path === '' || path.includes('\0')) {
+      warnings.warn(`${where}: ${path === '' ? 'no image path' : `image path ${JSON.stringify(clip(path))} has a NUL byte`}, skipped`);
+      return;
+    }
+    const values = parts.slice(1, -1).flatMap((p) => p.trim().split(/\s+/)).filter((p) => p !== '').map(Number);
+    if (values.some((v) => !Number.isFinite(v))) {
+      warnings.warn(`${where}: non-numeric label value, skipped`);
+      return;
+    }
+    let label: Label;
+    try {
+      label = parseLstLabel(values);
+    } catch (err) {
+      warnings.warn(`${where}: ${(err as Error).message}, skipped`);
+      return;
+    }
+    const good = label.filter((r, k) => {
+      const [x0, y0, x1, y1] = r as [number, number, number, number];
+      const inRange = normalized ? x0 >= 0 && y0 >= 0 && x1 <= 1 && y1 <= 1 : x0 >= 0 && y0 >= 0;
+      const ok = x0 < x1 && y0 < y1 && inRange && Number.isInteger(r[4]) && r[4]! >= 0 && r[4]! < numClasses;
+      if (!ok) warnings.warn(`${where}: object ${k + 1} [${r.slice(0, 5).join(', ')}] is invalid (empty, out of range or class not in [0, ${numClasses})), dropped`);
+      return ok;
+    });
+    if (good.length === 0) warnings.warn(`${where}: image ${clip(path)} has no valid objects`);
+    for (const r of good) maxCls = Math.max(maxCls, r[4]!);
+    records.push({
+      id: parts[0]!.trim(),
+      imagePath: isAbsolute(path) ? path : join(opts.root ?? '', path),
+      label: good,
+      coordNormalized: normalized,
+      source: where,
+    });
+  });
+  const classes = opts.classes ?? Array.from({ length: maxCls + 1 }, (_, i) => `class${i}`);
+  return { classes, records };
 }
