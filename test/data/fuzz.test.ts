@@ -1,0 +1,436 @@
+// Hostile-input fuzzing of the data pipeline's parsers (issue 9, part 3): at least 10,000 seeded generated,
+// mutated and handcrafted inputs each for VOC XML annotations, COCO instances JSON, LST files and image
+// decoding. Every input must either parse into well-formed output (finite numbers, boxes inside the image, class
+// ids in range, paths inside the dataset root) or fail with one of the project's errors naming the file; never
+// another exception type, never a hang, never unbounded memory (huge declared image sizes are refused before
+// decoding). Failures are collected with their seed and case number and reported together.
+// SSDKIT_FUZZ_N changes the number of inputs per target (e.g. 100000 for a longer local run).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, isAbsolute } from 'node:path';
+import sharp from 'sharp';
+import { Random } from '../../src/data/random.js';
+import { XmlError } from '../../src/data/xml.js';
+import { parseVOCAnnotation, formatVOCAnnotation, VOCDetection } from '../../src/data/voc.js';
+import { parseCOCOInstances, COCODetection, type COCOLoadOptions } from '../../src/data/coco.js';
+import { parseLstText, LstDetection } from '../../src/data/lst.js';
+import { decodeImage, imageInfo, ImageDecodeError } from '../../src/data/imageIO.js';
+import { DataWarnings } from '../../src/data/warnings.js';
+import type { Label } from '../../src/data/types.js';
+import {
+  vocDocument, vocAttacks, mutateText, randomText, VOC_TOKENS, cocoDocument, cocoAttacks, toJson, JSON_TOKENS,
+  lstDocument, lstAttacks, LST_TOKENS, mutateImage, pngClaiming, jpegClaiming, randomBytes,
+} from './fuzzInputs.js';
+import { noiseImage, tempDir } from './util.js';
+
+const N = Number(process.env['SSDKIT_FUZZ_N'] ?? 10_000);
+/** A single parse slower than this counts as a hang (generous: the CPU is shared). */
+const CASE_MS = 3_000;
+/** Longest acceptable error or warning message. */
+const MAX_MESSAGE = 2_000;
+const tmp = tempDir('fuzz');
+after(() => tmp.cleanup());
+
+/** Problems found, grouped by what went wrong; each keeps its first few inputs. */
+class Findings {
+  readonly byProblem = new Map<string, { count: number; examples: string[] }>();
+  cases = 0;
+  slowest = { ms: 0, what: '' };
+
+  add(problem: string, where: string, input: string | Buffer): void {
+    const key = problem.replace(/\d+/g, '#').slice(0, 200);
+    const e = this.byProblem.get(key) ?? { count: 0, examples: [] };
+    e.count++;
+    if (e.examples.length < 3) {
+      const preview = typeof input === 'string' ? JSON.stringify(input.slice(0, 160)) : `<${input.length} bytes ${input.subarray(0, 24).toString('hex')}…>`;
+      e.examples.push(`${where}: ${problem.slice(0, 300)}\n      input ${preview}${input.length > 160 ? ` (${input.length} long)` : ''}`);
+    }
+    this.byProblem.set(key, e);
+  }
+
+  time(ms: number, where: string, input: string | Buffer): void {
+    if (ms > this.slowest.ms) this.slowest = { ms, what: where };
+    if (ms > CASE_MS) this.add(`took ${Math.round(ms)} ms (over ${CASE_MS})`, where, input);
+  }
+
+  assertNone(target: string): void {
+    const lines = [...this.byProblem.values()].map((e) => `  ${e.count}× ${e.examples.join('\n    ')}`);
+    console.log(`fuzz ${target}: ${this.cases} inputs, slowest ${this.slowest.ms.toFixed(1)} ms (${this.slowest.what}), ${this.byProblem.size} kinds of problem`);
+    assert.equal(lines.length, 0, `${target}: ${lines.length} kinds of problem:\n${lines.join('\n')}`);
+  }
+}
+
+/** Why an exception is not an acceptable failure, or null when it is one of `kinds` naming `file`. */
+function errorProblem(err: unknown, file: string, kinds: readonly (abstract new (...a: never[]) => Error)[]): string | null {
+  if (!(err instanceof Error)) return `threw a non-Error: ${String(err)}`;
+  if (!kinds.some((k) => err.constructor === k)) return `threw ${err.constructor.name}: ${err.message}`;
+  if (!err.message.includes(file)) return `error does not name the file: ${err.message}`;
+  if (err.message.length > MAX_MESSAGE) return `error message is ${err.message.length} characters`;
+  return null;
+}
+
+function messageProblems(messages: readonly string[], file: string): string | null {
+  for (const m of messages) {
+    if (!m.includes(file)) return `warning does not name the file: ${m}`;
+    if (m.length > MAX_MESSAGE) return `warning is ${m.length} characters`;
+  }
+  return null;
+}
+
+/** Why a label row set is malformed (non-finite, empty or outside [0, maxX]×[0, maxY], bad class), or null. */
+function labelProblem(label: Label, maxX: number, maxY: number, numClasses: number, minWidth = 6): string | null {
+  for (const r of label) {
+    if (r.length < minWidth) return `row [${r.join(', ')}] has ${r.length} columns`;
+    if (!r.every((v) => typeof v === 'number' && Number.isFinite(v))) return `row [${r.join(', ')}] has a non-finite value`;
+    const [x0, y0, x1, y1, c] = r as [number, number, number, number, number];
+    if (!(0 <= x0 && x0 < x1 && x1 <= maxX && 0 <= y0 && y0 < y1 && y1 <= maxY)) return `box [${r.slice(0, 4).join(', ')}] is empty or outside ${maxX}x${maxY}`;
+    if (!(Number.isInteger(c) && c >= 0 && c < numClasses)) return `class ${c} outside [0, ${numClasses})`;
+  }
+  return null;
+}
+
+function isSize(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0;
+}
+
+/** Runs a synchronous parse, timing it; returns the result or records why the failure is not acceptable. */
+function attempt<T>(f: Findings, where: string, file: string, input: string, kinds: readonly (abstract new (...a: never[]) => Error)[], run: () => T): T | undefined {
+  f.cases++;
+  const t0 = performance.now();
+  try {
+    return run();
+  } catch (err) {
+    const p = errorProblem(err, file, kinds);
+    if (p) f.add(p, where, input);
+    return undefined;
+  } finally {
+    f.time(performance.now() - t0, where, input);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+const VOC_CLASSES = ['dog', 'person', 'car', 'cat'];
+
+test(`VOC XML annotations: ${N} generated, mutated and handcrafted inputs parse or fail clearly`, () => {
+  const f = new Findings();
+  const rng = new Random(9_301);
+  const classIndex = new Map(VOC_CLASSES.map((c, i) => [c, i]));
+  const seeds = [
+    formatVOCAnnotation('VOC2007', '000001.jpg', 353, 500, [{ name: 'dog', box: [47, 239, 194, 370] }, { name: 'person', box: [7, 10, 351, 497], difficult: true }]),
+    vocDocument(new Random(1), VOC_CLASSES),
+  ];
+  const attacks = vocAttacks();
+  for (let i = 0; i < N; i++) {
+    const file = `fuzz/voc/${i}.xml`;
+    let xml: string;
+    let limits: { maxBytes?: number; maxDepth?: number } = {};
+    let kind: string;
+    if (i < attacks.length) ({ xml, limits = {}, name: kind } = attacks[i]!);
+    else {
+      const r = rng.random();
+      kind = r < 0.4 ? 'generated' : r < 0.95 ? 'mutated' : 'random';
+      if (kind === 'generated') xml = vocDocument(rng, VOC_CLASSES);
+      else if (kind === 'mutated') xml = mutateText(rng, rng.bernoulli(0.2) ? rng.choice(seeds) : vocDocument(rng, VOC_CLASSES), VOC_TOKENS);
+      else xml = randomText(rng);
+    }
+    const size = rng.bernoulli(0.2) ? { width: 1 + rng.randrange(600), height: 1 + rng.randrange(600) } : undefined;
+    const warnings: string[] = [];
+    const where = `voc case ${i} (${kind})`;
+    const out = attempt(f, where, file, xml, [Error, XmlError], () => parseVOCAnnotation(xml, file, classIndex, (m) => warnings.push(m), limits, size));
+    const mp = messageProblems(warnings, file);
+    if (mp) f.add(mp, where, xml);
+    if (out === undefined) continue;
+    if (!isSize(out.width) || !isSize(out.height)) f.add(`size ${out.width}x${out.height} is not finite and positive`, where, xml);
+    else {
+      const lp = labelProblem(out.label, out.width, out.height, VOC_CLASSES.length);
+      if (lp) f.add(lp, where, xml);
+      if (out.label.some((r) => r.length !== 6 || !Number.isSafeInteger(r[5]))) f.add('difficult is not a safe integer', where, xml);
+    }
+  }
+  f.assertNone('VOC');
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+const ROOT = '/data/coco';
+
+test(`COCO instances JSON: ${N} generated, mutated and handcrafted inputs parse or fail clearly`, () => {
+  const f = new Findings();
+  const rng = new Random(9_302);
+  const attacks = cocoAttacks();
+  for (let i = 0; i < N; i++) {
+    const file = `fuzz/coco/${i}.json`;
+    let text: string;
+    let kind: string;
+    if (i < attacks.length) ({ text, name: kind } = attacks[i]!);
+    else {
+      const r = rng.random();
+      kind = r < 0.5 ? 'generated' : r < 0.97 ? 'mutated' : 'random';
+      if (kind === 'generated') text = toJson(rng, cocoDocument(rng));
+      else if (kind === 'mutated') text = mutateText(rng, toJson(rng, cocoDocument(rng)), JSON_TOKENS);
+      else text = randomText(rng);
+    }
+    const opts: COCOLoadOptions = { skipEmpty: rng.bernoulli(0.7), useCrowd: rng.bernoulli(0.7), minObjectArea: rng.bernoulli(0.8) ? 0 : rng.uniform(0, 100) };
+    const warnings = new DataWarnings(() => undefined);
+    const where = `coco case ${i} (${kind})`;
+    const out = attempt(f, where, file, text, [Error], () => parseCOCOInstances(text, file, ROOT, 'val2017', opts, warnings));
+    const mp = messageProblems(warnings.messages, file);
+    if (mp) f.add(mp, where, text);
+    if (out === undefined) continue;
+    const C = out.classes.length;
+    if (!out.classes.every((c) => typeof c === 'string')) f.add('a class name is not a string', where, text);
+    if (out.map.size !== C || ![...out.map.values()].every((v, k) => v === k)) f.add('category map is not 0..C-1', where, text);
+    const ids = new Set<string>();
+    for (const rec of out.records) {
+      if (typeof rec.id !== 'string' || ids.has(rec.id)) f.add(`image id '${String(rec.id).slice(0, 40)}' repeated or not a string`, where, text);
+      ids.add(rec.id);
+      const rel = relative(ROOT, rec.imagePath);
+      if (rec.imagePath.includes('\0') || rel.startsWith('..') || isAbsolute(rel)) f.add(`image path '${rec.imagePath.slice(0, 80)}' leaves the dataset root`, where, text);
+      if (!Number.isSafeInteger(rec.width) || !Number.isSafeInteger(rec.height) || !(rec.width! > 0 && rec.height! > 0)) {
+        f.add(`image size ${String(rec.width).slice(0, 40)}x${String(rec.height).slice(0, 40)} is not two positive integers`, where, text);
+        continue;
+      }
+      const dummy = rec.label.length === 1 && rec.label[0]!.every((v) => v === -1);
+      if (dummy && opts.skipEmpty) f.add('dummy row with skipEmpty', where, text);
+      const lp = dummy ? null : labelProblem(rec.label, rec.width! - 1, rec.height! - 1, C);
+      if (lp) f.add(lp, where, text);
+      if (rec.label.length === 0) f.add('record with an empty label', where, text);
+    }
+  }
+  f.assertNone('COCO');
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+test(`LST files: ${N} generated, mutated and handcrafted inputs parse or fail clearly`, () => {
+  const f = new Findings();
+  const rng = new Random(9_303);
+  const attacks = lstAttacks();
+  for (let i = 0; i < N; i++) {
+    const file = `fuzz/lst/${i}.lst`;
+    let text: string;
+    let kind: string;
+    let classes: string[] | undefined;
+    const normalized = rng.bernoulli(0.7);
+    if (i < attacks.length) ({ text, name: kind, classes } = attacks[i]!);
+    else {
+      const r = rng.random();
+      kind = r < 0.45 ? 'generated' : r < 0.97 ? 'mutated' : 'random';
+      if (kind === 'generated') text = lstDocument(rng, normalized);
+      else if (kind === 'mutated') text = mutateText(rng, lstDocument(rng, normalized), LST_TOKENS);
+      else text = randomText(rng);
+      if (rng.bernoulli(0.2)) classes = ['a', 'b', 'c'];
+    }
+    const warnings = new DataWarnings(() => undefined);
+    const where = `lst case ${i} (${kind})`;
+    const opts = { root: '/data/lst', coordNormalized: normalized, ...(classes ? { classes } : {}) };
+    const out = attempt(f, where, file, text, [Error], () => parseLstText(text, file, opts, warnings));
+    const mp = messageProblems(warnings.messages, file);
+    if (mp) f.add(mp, where, text);
+    if (out === undefined) continue;
+    if (out.classes.length > 100_000) f.add(`${out.classes.length} classes generated`, where, text);
+    for (const rec of out.records) {
+      if (rec.imagePath === '' || rec.imagePath.includes('\0') || rec.imagePath === opts.root) f.add(`image path '${rec.imagePath.slice(0, 60)}' is empty or has a NUL`, where, text);
+      if (!rec.source?.includes(file)) f.add('record source does not name the file', where, text);
+      const lp = labelProblem(rec.label, normalized ? 1 : Infinity, normalized ? 1 : Infinity, out.classes.length);
+      if (lp) f.add(lp, where, text);
+    }
+  }
+  f.assertNone('LST');
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+const seeds: { name: string; bytes: Buffer }[] = [];
+
+before(async () => {
+  const img = noiseImage(16, 12, 7);
+  const raw = (ch: 1 | 3 | 4): sharp.Sharp => {
+    const data = Buffer.alloc(16 * 12 * ch);
+    for (let i = 0; i < data.length; i++) data[i] = img.data[i % img.data.length]!;
+    return sharp(data, { raw: { width: 16, height: 12, channels: ch } });
+  };
+  seeds.push(
+    { name: 'jpeg', bytes: await raw(3).jpeg({ quality: 90 }).toBuffer() },
+    { name: 'jpeg-progressive', bytes: await raw(3).jpeg({ quality: 80, progressive: true }).toBuffer() },
+    { name: 'jpeg-grey', bytes: await raw(1).jpeg().toBuffer() },
+    { name: 'png', bytes: await raw(3).png().toBuffer() },
+    { name: 'png-grey', bytes: await raw(1).png().toBuffer() },
+    { name: 'png-rgba', bytes: await raw(4).png().toBuffer() },
+    { name: 'png-palette', bytes: await raw(3).png({ palette: true }).toBuffer() },
+    { name: 'png-interlaced', bytes: await raw(3).png({ progressive: true }).toBuffer() },
+    { name: 'png-16bit', bytes: await raw(3).toColourspace('rgb16').png().toBuffer() },
+    { name: 'jpeg-cmyk', bytes: await raw(3).toColourspace('cmyk').jpeg().toBuffer() },
+    // decodeImage takes any format sharp reads, whatever the file is called.
+    { name: 'webp', bytes: await raw(3).webp().toBuffer() },
+    { name: 'gif', bytes: await raw(3).gif().toBuffer() },
+    { name: 'tiff', bytes: await raw(3).tiff().toBuffer() },
+    { name: 'svg', bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="12"><rect x="2" y="2" width="8" height="6" fill="red"/></svg>') },
+  );
+});
+
+/**
+ * The fuzz decodes under a 1-megapixel limit: a mutated header may claim up to the limit, and a failing decode
+ * can allocate that much first, which the allocator then keeps; the huge-header test covers the default limit.
+ */
+const FUZZ_MAX_PIXELS = 1_000_000;
+
+/** Decodes `src`, bounded by a timer; returns the problem with the outcome, or null when it is acceptable. */
+async function checkDecode(src: string | Buffer, label: string): Promise<string | null> {
+  const name = typeof src === 'string' ? src : `<${src.length}-byte buffer>`;
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), 10_000)));
+  try {
+    const out = await Promise.race([decodeImage(src, { maxPixels: FUZZ_MAX_PIXELS }), hang]);
+    if (out === 'hang') return `${label}: decode did not finish in 10 s`;
+    if (!(out.width > 0 && out.height > 0) || out.width * out.height > FUZZ_MAX_PIXELS || out.data.length !== out.width * out.height * 3) {
+      return `${label}: decoded ${out.width}x${out.height} with ${out.data.length} bytes`;
+    }
+    return null;
+  } catch (err) {
+    return errorProblem(err, name, [ImageDecodeError]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function checkInfo(src: Buffer): Promise<string | null> {
+  try {
+    const info = await imageInfo(src, { maxPixels: FUZZ_MAX_PIXELS });
+    return info.width > 0 && info.height > 0 && info.width * info.height <= FUZZ_MAX_PIXELS ? null : `imageInfo gave ${info.width}x${info.height}`;
+  } catch (err) {
+    return errorProblem(err, `<${src.length}-byte buffer>`, [ImageDecodeError]);
+  }
+}
+
+const MB = 1024 * 1024;
+
+test('images claiming 100000×100000 (PNG) or 65500×65500 (JPEG, its largest) pixels are refused before any allocation', async () => {
+  const jpeg = seeds[0]!.bytes;
+  const huge: [string, Buffer][] = [
+    ['PNG 100000x100000', pngClaiming(100000, 100000)],
+    ['PNG 2^31-1 square', pngClaiming(2 ** 31 - 1, 2 ** 31 - 1)],
+    ['PNG 100000x1000', pngClaiming(100000, 1000)],
+    ['JPEG 65500x65500', jpegClaiming(jpeg, 65500, 65500)],
+    ['JPEG 65500x1000', jpegClaiming(jpeg, 65500, 1000)],
+    ['JPEG 65535x65535', jpegClaiming(jpeg, 65535, 65535)],
+    ['SVG 100000x100000', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"><rect width="100%" height="100%"/></svg>')],
+  ];
+  const rss0 = process.memoryUsage.rss();
+  const peak0 = process.resourceUsage().maxRSS * 1024;
+  for (const [name, bytes] of huge) {
+    for (let k = 0; k < 5; k++) {
+      // libpng refuses widths over 10^6 and libjpeg sides over 65500 themselves; the rest meet sharp's pixel limit.
+      const refused = /larger than the 40000000 pixels allowed|more than the 40000000 allowed|exceeds user limit|Maximum supported image dimension/;
+      await assert.rejects(decodeImage(bytes), (e: Error) => e instanceof ImageDecodeError && refused.test(e.message), name);
+      await assert.rejects(imageInfo(bytes), (e: Error) => e instanceof ImageDecodeError && refused.test(e.message), name);
+    }
+  }
+  await assert.rejects(imageInfo(huge[0]![1]), /100000x100000/);
+  const grown = process.memoryUsage.rss() - rss0;
+  const peakGrown = process.resourceUsage().maxRSS * 1024 - Math.max(peak0, rss0);
+  assert.ok(grown < 200 * MB && peakGrown < 200 * MB, `RSS grew ${Math.round(grown / MB)} MB, peak ${Math.round(peakGrown / MB)} MB`);
+});
+
+test(`image decoding: ${N} mutated, truncated and random JPEG/PNG (and WebP, GIF, TIFF, SVG) buffers decode or fail clearly`, async () => {
+  const f = new Findings();
+  const rng = new Random(9_304);
+  // Every truncation of the baseline JPEG and the RGB PNG, then random mutations of random seeds.
+  const cases: (() => [string, Buffer])[] = [];
+  for (const s of [seeds[0]!, seeds[3]!]) for (let n = 0; n < s.bytes.length; n++) cases.push(() => [`${s.name} cut at ${n}`, s.bytes.subarray(0, n)]);
+  // CMYK JPEGs cost ~20 ms each (colour conversion through an ICC profile): a few, not a share of the rest.
+  const cmyk = seeds.find((s) => s.name === 'jpeg-cmyk')!;
+  const pool = seeds.filter((s) => s !== cmyk);
+  for (let n = 0; n < 50; n++) cases.push(() => [`${cmyk.name} mutated`, mutateImage(rng, cmyk.bytes)]);
+  const rss0 = process.memoryUsage.rss();
+  const peak0 = process.resourceUsage().maxRSS * 1024;
+  let maxRss = rss0;
+  const next = (i: number): [string, Buffer] => {
+    if (i < cases.length) return cases[i]!();
+    if (rng.bernoulli(0.03)) return ['random bytes', randomBytes(rng, rng.randrange(400))];
+    const s = rng.choice(pool);
+    return [`${s.name} mutated`, mutateImage(rng, s.bytes)];
+  };
+  // A few decodes in flight at once, as the loader's workers do.
+  let i = 0;
+  const worker = async (): Promise<void> => {
+    while (i < N) {
+      const k = i++;
+      const [kind, bytes] = next(k);
+      const where = `image case ${k} (${kind})`;
+      f.cases++;
+      const t0 = performance.now();
+      const p = await checkDecode(bytes, where);
+      f.time(performance.now() - t0, where, bytes);
+      if (p) f.add(p, where, bytes);
+      if (k % 5 === 0) {
+        const q = await checkInfo(bytes);
+        if (q) f.add(q, `${where} imageInfo`, bytes);
+      }
+      if (k % 100 === 0) maxRss = Math.max(maxRss, process.memoryUsage.rss());
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  // The same path through files: the error names the file.
+  const dir = join(tmp.dir, 'images');
+  mkdirSync(dir, { recursive: true });
+  for (let k = 0; k < 50; k++) {
+    const path = join(dir, `${k}.jpg`);
+    const bytes = mutateImage(rng, rng.choice(pool).bytes);
+    writeFileSync(path, bytes);
+    f.cases++;
+    const p = await checkDecode(path, `image file ${k}`);
+    if (p) f.add(p, `image file ${k}`, bytes);
+  }
+  const peakGrown = process.resourceUsage().maxRSS * 1024 - Math.max(peak0, rss0);
+  console.log(`fuzz images: RSS ${Math.round(rss0 / MB)} → max ${Math.round(maxRss / MB)} MB, peak grew ${Math.round(peakGrown / MB)} MB`);
+  assert.ok(maxRss - rss0 < 200 * MB, `RSS grew ${Math.round((maxRss - rss0) / MB)} MB while decoding`);
+  f.assertNone('images');
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+test('the file-reading loaders name the file for hostile VOC, COCO and LST files', async () => {
+  const rng = new Random(9_305);
+  const problems: string[] = [];
+  // VOC: one split of 60 fuzzed annotations (images not checked; a missing <size> falls back to the missing image).
+  const voc = join(tmp.dir, 'voc', 'VOC2007');
+  mkdirSync(join(voc, 'Annotations'), { recursive: true });
+  mkdirSync(join(voc, 'ImageSets', 'Main'), { recursive: true });
+  const ids = Array.from({ length: 60 }, (_, k) => `f${k}`);
+  ids.forEach((id) => writeFileSync(join(voc, 'Annotations', `${id}.xml`), mutateText(rng, vocDocument(rng, VOC_CLASSES), VOC_TOKENS)));
+  writeFileSync(join(voc, 'ImageSets', 'Main', 'trainval.txt'), ids.join('\n'));
+  const warnings: string[] = [];
+  const ds = await VOCDetection.load(join(tmp.dir, 'voc'), ['2007/trainval'], { classes: VOC_CLASSES, checkImages: false, onWarning: (m) => warnings.push(m) });
+  for (let k = 0; k < ds.length; k++) {
+    const r = ds.record(k);
+    const lp = labelProblem(r.label, r.width!, r.height!, VOC_CLASSES.length);
+    if (lp) problems.push(`VOC record ${r.id}: ${lp}`);
+  }
+  if (!warnings.every((w) => w.includes(join(tmp.dir, 'voc')))) problems.push('a VOC warning does not name its file');
+
+  // COCO and LST: 60 fuzzed files each through load().
+  const coco = join(tmp.dir, 'coco');
+  mkdirSync(join(coco, 'annotations'), { recursive: true });
+  for (let k = 0; k < 60; k++) {
+    const file = join(coco, 'annotations', `s${k}.json`);
+    writeFileSync(file, mutateText(rng, toJson(rng, cocoDocument(rng)), JSON_TOKENS));
+    try {
+      await COCODetection.load(coco, [`s${k}`], { onWarning: () => undefined });
+    } catch (err) {
+      const p = errorProblem(err, file, [Error]);
+      if (p) problems.push(`COCO ${file}: ${p}`);
+    }
+    const lst = join(tmp.dir, `l${k}.lst`);
+    writeFileSync(lst, mutateText(rng, lstDocument(rng, true), LST_TOKENS));
+    try {
+      await LstDetection.load(lst, { onWarning: () => undefined });
+    } catch (err) {
+      const p = errorProblem(err, lst, [Error]);
+      if (p) problems.push(`LST ${lst}: ${p}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
