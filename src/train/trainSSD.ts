@@ -1,11 +1,13 @@
 // The SSD training loop of GluonCV's train_ssd.py (spec §7.1-7.3): targets generated in the loader workers,
 // SSDMultiBoxLoss with hard-negative mining, SGD in MXNet's form with the multi-step epoch decay (optional
 // linear warm-up), validation by VOC07 mAP, checkpoints every save-interval epochs plus the best by mAP, a
-// JSON-lines log, a progress bar, and resume that restores model, optimizer, schedule, epoch and RNG.
+// JSON-lines log, a progress bar, and resume that restores model, optimizer, schedule, epoch and RNG. A NaN/Inf
+// loss or gradient is reported with the step and the loss term and its batch skipped without a trace (or the run
+// stops); an update that makes a parameter non-finite always stops the run.
 // The seed's three tips are switches: lossNorm (batch | sample), predictorInit, decoder (per-class | argmax).
-import { mkdirSync, appendFileSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { type Tensor, manualSeed, tidy, keep, zeros, noGrad, memory } from '../tensor/index.js';
+import { mkdirSync, appendFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { type Tensor, manualSeed, tidy, keep, zeros, noGrad, memory, stack, dispose } from '../tensor/index.js';
 import { Trainer, MultiStepEpochDecay, saveCheckpoint, loadCheckpoint, saveParameters, init, type Initializer } from '../nn/index.js';
 import { SSDMultiBoxLoss, type LossNormalization } from '../detection/index.js';
 import type { SSD } from '../models/index.js';
@@ -110,23 +112,51 @@ export function learningRateAt(o: Pick<TrainOptions, 'lr' | 'lrDecay' | 'lrDecay
   return base;
 }
 
-function anyNonFiniteGrad(net: SSD): string | null {
+/** The name of the first tensor that holds a NaN or an infinity (one synchronization for all of them); null if none. */
+function firstNonFinite(named: [string, Tensor | null][]): string | null {
   return noGrad(() =>
     tidy(() => {
-      for (const [name, p] of net.collectParams()) {
-        if (p.gradReq === 'null') continue;
-        const g = p.grad();
-        if (g !== null && !g.isfinite().all().item()) return name;
-      }
-      return null;
+      const list = named.filter((e): e is [string, Tensor] => e[1] !== null);
+      if (list.length === 0) return null;
+      const finite = stack(list.map(([, t]) => t.isfinite().all())).toArray();
+      const i = finite.findIndex((v) => !v);
+      return i < 0 ? null : list[i]![0];
     }),
   );
 }
+
+/**
+ * Deletes the temporary files that writers killed mid-write left beside this run's files (util/atomicWrite.ts
+ * names them `.<file>.tmp-<pid>-<time>`), when that process is gone. Returns how many were removed.
+ */
+function removeStaleTemporaries(savePrefix: string): number {
+  const dir = dirname(savePrefix) || '.';
+  const prefix = `.${basename(savePrefix)}_`;
+  let removed = 0;
+  for (const f of readdirSync(dir)) {
+    const m = /\.tmp-(\d+)-[0-9a-z]+$/.exec(f);
+    if (!f.startsWith(prefix) || !m) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+      continue; // its writer is still running
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    rmSync(join(dir, f), { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/** Which loss term a non-finite value comes from, for messages. */
+const TERMS = { cls: 'CrossEntropy (class) loss term', box: 'SmoothL1 (box) loss term' } as const;
 
 export async function trainSSD(net: SSD, trainSet: DetectionDataset, valSet: DetectionDataset | null, o: TrainOptions): Promise<TrainResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   manualSeed(o.seed);
   mkdirSync(dirname(o.savePrefix) || '.', { recursive: true });
+  const stale = removeStaleTemporaries(o.savePrefix);
+  if (stale > 0) log(`removed ${stale} temporary file(s) left by an interrupted write under ${o.savePrefix}`);
   const logPath = `${o.savePrefix}_train.jsonl`;
   const writeLog = (rec: Record<string, unknown>) => appendFileSync(logPath, JSON.stringify({ time: new Date().toISOString(), ...rec }) + '\n');
 
@@ -175,6 +205,8 @@ export async function trainSSD(net: SSD, trainSet: DetectionDataset, valSet: Det
   const epochs: EpochRecord[] = [];
   const started = performance.now();
   const batchesPerEpoch = Math.min(Math.floor(trainSet.length / o.batchSize) || 1, o.maxBatchesPerEpoch ?? Infinity);
+  // Parameters no optimizer updates (BatchNorm's running statistics, constants): restored when a batch is skipped.
+  const untrained = [...net.collectParams().values()].filter((p) => p.gradReq === 'null' && p.isInitialized);
   let bestPath: string | null = null;
   let lastCheckpoint: string | null = null;
   let outOfTime = false;
@@ -193,28 +225,56 @@ export async function trainSSD(net: SSD, trainSet: DetectionDataset, valSet: Det
         const lr = learningRateAt(o, epoch + nb / batchesPerEpoch, schedule) * (lateDecay ? o.lrDecay : 1);
         trainer.setLearningRate(lr);
         const [x, clsT, boxT] = fieldsToTensors(batch.fields);
+        const globalStep = epoch * batchesPerEpoch + nb;
+        // A skipped batch must leave no trace: the forward pass also moves BatchNorm's running statistics.
+        const statsBefore = noGrad(() => tidy(() => keep(untrained.map((p) => p.data().clone()))));
         const step = tidy(() => {
           const [clsPreds, boxPreds] = net.forwardTrain(x!);
           const losses = lossFn.compute(clsPreds, boxPreds, clsT!.long(), boxT!);
           const total = losses.sum.sum();
           const c = losses.cls.sum().item();
           const b = losses.box.sum().item();
-          if (!Number.isFinite(c) || !Number.isFinite(b)) return { c, b, bad: `the loss is not finite (CrossEntropy ${c}, SmoothL1 ${b})` };
+          const values = `CrossEntropy ${c}, SmoothL1 ${b}`;
+          if (!Number.isFinite(c) || !Number.isFinite(b)) {
+            const terms = [...(Number.isFinite(c) ? [] : [TERMS.cls]), ...(Number.isFinite(b) ? [] : [TERMS.box])];
+            return { c, b, bad: `the ${terms.join(' and the ')} ${terms.length > 1 ? 'are' : 'is'} not finite (${values})` };
+          }
           total.backward();
-          const badGrad = anyNonFiniteGrad(net);
-          if (badGrad) return { c, b, bad: `the gradient of ${badGrad} is not finite` };
+          const badGrad = firstNonFinite(net.collectParams().trainable().map((p) => [p.name, p.grad()]));
+          if (badGrad) {
+            // Rare path: back-propagate each term alone to name the one responsible. The forward pass uses no
+            // randomness and BatchNorm's running statistics are restored below, so this changes nothing.
+            const culprits = (['cls', 'box'] as const).filter((term) =>
+              tidy(() => {
+                net.zeroGrad();
+                const [cp, bp] = net.forwardTrain(x!);
+                lossFn.compute(cp, bp, clsT!.long(), boxT!)[term].sum().backward();
+                return firstNonFinite(net.collectParams().trainable().map((p) => [p.name, p.grad()])) !== null;
+              }),
+            );
+            const origin = culprits.length
+              ? `back-propagated alone, the ${culprits.map((t) => TERMS[t]).join(' and the ')} ${culprits.length > 1 ? 'each give' : 'gives'} a non-finite gradient`
+              : 'neither loss term gives a non-finite gradient alone, only their sum';
+            return { c, b, bad: `the gradient of ${badGrad} is not finite (${values}; ${origin})` };
+          }
           trainer.step(1);
+          const badParam = firstNonFinite(net.collectParams().trainable().map((p) => [p.name, p.data()]));
+          if (badParam) return { c, b, bad: `the update made ${badParam} non-finite (${values})`, fatal: true };
           return { c, b, bad: null as string | null };
         });
         for (const t of [x, clsT, boxT]) t!.dispose();
         if (step.bad !== null) {
           net.zeroGrad();
-          const msg = `epoch ${epoch} batch ${batch.index}: ${step.bad} at learning rate ${lr}`;
-          writeLog({ event: 'nonfinite', epoch, batch: batch.index, message: msg });
+          noGrad(() => untrained.forEach((p, i) => p.data().copy_(statsBefore[i]!)));
+          const msg = `step ${globalStep} (epoch ${epoch}, batch ${batch.index}, learning rate ${lr}): ${step.bad}`;
+          writeLog({ event: 'nonfinite', step: globalStep, epoch, batch: batch.index, message: msg });
+          dispose(statsBefore);
+          if ('fatal' in step) throw new Error(`${msg}; an applied update cannot be undone, so training stops`);
           if ((o.onNonFinite ?? 'skip') === 'stop') throw new Error(`${msg}; stopping (onNonFinite: 'stop')`);
           log(`${msg}; batch skipped`);
           skippedBatches++;
         } else {
+          dispose(statsBefore);
           ce += step.c;
           l1 += step.b;
         }
