@@ -10,7 +10,7 @@ export { Conv2D, type Conv2DOptions, type Pair } from './conv.js';
 export { Dense, type DenseOptions } from './dense.js';
 export { MaxPool2D, AvgPool2D, GlobalAvgPool2D, pooledSize, type Pool2DOptions, type AvgPool2DOptions } from './pooling.js';
 export { BatchNorm, type BatchNormOptions } from './batchNorm.js';
-export { Activation, ReLU, type ActivationType } from './activation.js';
+export { Activation, ReLU, type ActivationType, type ActivationOptions } from './activation.js';
 export { L2Normalization, Normalize, l2Normalization, type L2NormalizationOptions, type L2NormMode } from './l2Normalization.js';
 export { Sequential, HybridSequential } from './sequential.js';
 export {

@@ -76,7 +76,7 @@ export class VGGAtrousExtractor extends Block implements MultiFeatureExtractor {
         const stage = new Sequential({ prefix: '' });
         stage.nameScope(() => {
           for (let j = 0; j < layers[s]!; j++) {
-            stage.add(new Conv2D({ channels: filters[s]!, inChannels: inC, kernelSize: 3, padding: 1, ...baseInit() }), new ReLU());
+            stage.add(new Conv2D({ channels: filters[s]!, inChannels: inC, kernelSize: 3, padding: 1, ...baseInit() }), new ReLU({ inplace: true }));
             inC = filters[s]!;
           }
         });
@@ -86,9 +86,9 @@ export class VGGAtrousExtractor extends Block implements MultiFeatureExtractor {
       dilated.nameScope(() =>
         dilated.add(
           new Conv2D({ channels: 1024, inChannels: inC, kernelSize: 3, padding: 6, dilation: 6, ...baseInit() }),
-          new ReLU(),
+          new ReLU({ inplace: true }),
           new Conv2D({ channels: 1024, inChannels: 1024, kernelSize: 1, ...baseInit() }),
-          new ReLU(),
+          new ReLU({ inplace: true }),
         ),
       );
       stages.add(dilated);
@@ -100,7 +100,7 @@ export class VGGAtrousExtractor extends Block implements MultiFeatureExtractor {
         const extra = new Sequential({ prefix: `extra${i}_` });
         extra.nameScope(() => {
           for (const [c, k, st, p] of config) {
-            extra.add(new Conv2D({ channels: c, inChannels: inC, kernelSize: k, strides: st, padding: p, ...baseInit() }), new ReLU());
+            extra.add(new Conv2D({ channels: c, inChannels: inC, kernelSize: k, strides: st, padding: p, ...baseInit() }), new ReLU({ inplace: true }));
             inC = c;
           }
         });
