@@ -7,6 +7,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "common.h"
+#include "maxPool.h"
 #include "winograd.h"
 
 namespace ssdkit {
@@ -227,7 +228,7 @@ const OpDef kOps[] = {
     OP(conv2dWinograd, winogradConv2d(a.t(0), a.t(1), a.optT(2), a.i(3))),
     OP(winogradAvailable, winogradAvailable()),
     OP(setWinogradScratchBudget, setWinogradScratchBudget(a.i(0))),
-    OP(maxPool2d, at::max_pool2d(a.t(0), a.il(1), a.il(2), a.il(3), a.il(4), a.b(5))),
+    OP(maxPool2d, maxPool2d(a.t(0), a.il(1), a.il(2), a.il(3), a.il(4), a.b(5))),
     OP(avgPool2d, at::avg_pool2d(a.t(0), a.il(1), a.il(2), a.il(3), a.b(4), a.b(5))),
     OP(adaptiveAvgPool2d, at::adaptive_avg_pool2d(a.t(0), a.il(1))),
     OP(batchNorm, at::batch_norm(a.t(0), a.optT(1), a.optT(2), a.optT(3), a.optT(4), a.b(5), a.d(6), a.d(7), true)),
