@@ -4,11 +4,13 @@
 //
 //   node dist/bench/ops.js [--rounds 5] [--verbose]
 //   → conv2d 3x3 512->512 38x38 b1 fwd: ssdkit 29.88 ms, torch 29.76 ms, ratio 1.004
+// The plain conv lines use libtorch's algorithm on both sides (the engine's overhead over the same kernels);
+// the '(winograd)' lines are ssdkit's default for this layer, oneDNN's Winograd (src/tensor/convAlgorithm.ts).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { conv2d, getNumThreads, keep, manualSeed, ones, randn, tidy, type Tensor } from '../src/tensor/index.js';
+import { conv2d, getConvAlgorithm, getNumThreads, keep, manualSeed, ones, randn, setConvAlgorithm, tidy, winogradAvailable, type ConvAlgorithm, type Tensor } from '../src/tensor/index.js';
 import { fmt, interleave, loadAverage, median, summarize, timePerCall, timeReps, type RepOptions } from './timing.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -92,26 +94,43 @@ function convTensors(grad: boolean): { x: Tensor; w: Tensor; b: Tensor; g: Tenso
   return { x, w, b, g };
 }
 
+/** Runs fn with conv2d's algorithm set to `a` (see src/tensor/convAlgorithm.ts). */
+function withConv<T>(a: ConvAlgorithm, fn: () => T): T {
+  const before = getConvAlgorithm();
+  setConvAlgorithm(a);
+  try {
+    return fn();
+  } finally {
+    setConvAlgorithm(before);
+  }
+}
+
 function makeCases(): Case[] {
   const f = convTensors(false);
   const t = convTensors(true);
   const [ma, mb] = keep(tidy(() => [randn([1024, 1024]), randn([1024, 1024])]));
-  return [
+  // The engine's overhead over the same kernels: ssdkit's conv2d with libtorch's (direct) algorithm; then the
+  // same convolution through ssdkit's default, oneDNN's Winograd algorithm, against the same torch figures.
+  const convCases = (algorithm: ConvAlgorithm, suffix: string): Case[] => [
     {
-      name: 'conv2d 3x3 512->512 38x38 b1 fwd',
+      name: `conv2d 3x3 512->512 38x38 b1 fwd${suffix}`,
       torch: 'conv_fwd',
       reps: { warmup: 2, reps: 10 },
-      step: () => tidy(() => void conv2d(f.x, f.w, f.b, { stride: 1, padding: 1 })),
+      step: () => withConv(algorithm, () => tidy(() => void conv2d(f.x, f.w, f.b, { stride: 1, padding: 1 }))),
     },
     {
-      name: 'conv2d 3x3 512->512 38x38 b1 fwd+bwd',
+      name: `conv2d 3x3 512->512 38x38 b1 fwd+bwd${suffix}`,
       torch: 'conv_fwd_bwd',
       reps: { warmup: 1, reps: 6 },
       step: () => {
         for (const p of [t.x, t.w, t.b]) p.zeroGrad();
-        tidy(() => conv2d(t.x, t.w, t.b, { stride: 1, padding: 1 }).backward(t.g));
+        withConv(algorithm, () => tidy(() => conv2d(t.x, t.w, t.b, { stride: 1, padding: 1 }).backward(t.g)));
       },
     },
+  ];
+  return [
+    ...convCases('direct', ''),
+    ...(winogradAvailable() ? convCases('winograd', ' (winograd)') : []),
     {
       name: 'matmul 1024x1024 @ 1024x1024',
       torch: 'matmul',
