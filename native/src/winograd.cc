@@ -101,7 +101,13 @@ dnnl::primitive_attr userScratchpad() {
 memory scratchpad(const memory::desc& want) {
   thread_local at::Tensor buf;
   const int64_t bytes = static_cast<int64_t>(want.get_size());
-  if (!buf.defined() || buf.numel() < bytes) buf = at::empty({bytes}, at::TensorOptions().dtype(at::kByte));
+  // Grown on demand; given back when a layer needs under a quarter of it (a network's first layers, whose
+  // backward pass is where training memory peaks, need ~10 MB where its deep layers needed ~136 MB).
+  const bool shrink = buf.defined() && buf.numel() > 4 * bytes && buf.numel() > (int64_t{32} << 20);
+  if (!buf.defined() || buf.numel() < bytes || shrink) {
+    buf = at::Tensor();
+    buf = at::empty({bytes}, at::TensorOptions().dtype(at::kByte));
+  }
   return memory(want, cpuEngine(), buf.data_ptr());
 }
 
@@ -121,9 +127,9 @@ dnnl::convolution_forward::primitive_desc forwardPd(const Geometry& g, bool bias
 // Large batches run in chunks of images, so that neither the scratchpad nor the reordered copies of a chunk's
 // activations grow with the batch: oneDNN sizes Winograd's scratchpad by the whole batch (8 images of 128
 // channels at 150x150 would want 440 MB), and each staged copy of 8 images of 64 channels at 300x300 is 184 MB.
-// Per-image throughput is the same. Defaults: 128 MiB of scratchpad, 32 MiB per staged activation.
+// Per-image throughput is the same. Defaults: 128 MiB of scratchpad, 16 MiB per staged activation.
 std::atomic<int64_t> scratchBudget{int64_t{128} << 20};
-constexpr int64_t kStagingBudget = int64_t{32} << 20;
+constexpr int64_t kStagingBudget = int64_t{16} << 20;
 
 // The largest chunk, halving from the whole batch, whose primitive's scratchpad and staged activations fit the
 // budgets (at least 1).
