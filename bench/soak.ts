@@ -1,16 +1,20 @@
 // Long-run soak: many small SSD training steps through the real loop (trainSSD: worker-thread loader with
 // target generation, forward, SSDMultiBoxLoss, backward, the non-finite checks, the optimizer), sampling the
-// process RSS, the V8 heap and libtorch's live-tensor count every --every steps. Prints each sample and a
-// verdict — the live-tensor count must not change after the first sample, and RSS after warm-up (the first
-// 10% of the run) is fitted by least squares and must grow less than --max-slope MB per 1,000 steps — and
-// writes the series as JSON. Exit code 1 when the verdict is "growing". test/train/longRun.test.ts runs a
+// process RSS, its anonymous part (RssAnon in /proc/self/status: heap and mmap'd memory, without the shared
+// libraries' file-backed pages, which come and go as the kernel reclaims them on a busy machine), the V8 heap
+// and libtorch's live-tensor count every --every steps. Prints each sample and a verdict, and writes the series
+// as JSON. The verdict: the live-tensor count must not change after the first sample, and anonymous RSS (plain
+// RSS where /proc is missing), fitted by least squares over the second half of the run, must grow less than
+// --max-slope MB per 1,000 steps. A leak proportional to steps shows in every window; a one-time rise of the
+// allocator's high-water mark does not continue, so it is judged by the second half (the slope from the end of
+// warm-up, the first 10%, is printed beside it). Exit code 1 when the verdict is "growing". test/train/longRun.test.ts runs a
 // short version through soak().
 //
 //   npm run soak -- [--steps 20000] [--every 500] [--out soak.json] [--data-shape 64] [--batch-size 4]
 //                   [--images 40] [--workers 1] [--threads 1] [--max-slope 1]
 //
 // One libtorch thread by default: at this size intra-op threads add little, and on a shared machine they spin.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +45,8 @@ export interface SoakSample {
   step: number;
   seconds: number;
   rssMB: number;
+  /** Anonymous resident memory (Linux); null elsewhere. */
+  rssAnonMB: number | null;
   heapUsedMB: number;
   liveTensors: number;
 }
@@ -48,12 +54,20 @@ export interface SoakSample {
 export interface SoakVerdict {
   flat: boolean;
   liveTensorsConstant: boolean;
-  /** Least-squares RSS slope after warm-up, MB per 1,000 steps. */
-  rssSlopeMBPer1kSteps: number;
+  /** Which series the slopes are fitted to. */
+  fitted: 'rssAnon' | 'rss';
+  /** Least-squares slope of that series over the second half of the run, MB per 1,000 steps (the verdict's). */
+  slopeSecondHalf: number;
+  /** The same from the end of warm-up (10% of the run) on. */
+  slopeAfterWarmup: number;
+  /** Plain RSS from the end of warm-up on. */
+  rssSlopeAfterWarmup: number;
   rssFirstMB: number;
   rssLastMB: number;
   rssMinAfterWarmupMB: number;
   rssMaxAfterWarmupMB: number;
+  rssAnonFirstMB: number | null;
+  rssAnonLastMB: number | null;
   liveFirst: number;
   liveLast: number;
 }
@@ -66,6 +80,15 @@ export interface SoakResult {
   seconds: number;
   verdict: SoakVerdict;
   samples: SoakSample[];
+}
+
+function rssAnonMB(): number | null {
+  try {
+    const m = /^RssAnon:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Least-squares slope of y over x. */
@@ -84,18 +107,29 @@ function slope(x: readonly number[], y: readonly number[]): number {
 }
 
 export function soakVerdict(samples: readonly SoakSample[], totalSteps: number, maxSlopeMB: number): SoakVerdict {
-  const warm = samples.filter((s) => s.step >= totalSteps * 0.1);
-  const fit = warm.length >= 2 ? warm : samples;
-  const s = slope(fit.map((p) => p.step / 1000), fit.map((p) => p.rssMB));
+  const from = (fraction: number) => {
+    const w = samples.filter((s) => s.step >= totalSteps * fraction);
+    return w.length >= 2 ? w : samples;
+  };
+  const fit = from(0.1);
+  const anon = samples.every((p) => p.rssAnonMB !== null);
+  const fitSlope = (w: readonly SoakSample[], series: (p: SoakSample) => number) => slope(w.map((p) => p.step / 1000), w.map(series));
+  const fitted = (p: SoakSample) => (anon ? p.rssAnonMB! : p.rssMB);
+  const slopeSecondHalf = fitSlope(from(0.5), fitted);
   const liveTensorsConstant = samples.every((p) => p.liveTensors === samples[0]!.liveTensors);
   return {
-    flat: liveTensorsConstant && s < maxSlopeMB,
+    flat: liveTensorsConstant && slopeSecondHalf < maxSlopeMB,
     liveTensorsConstant,
-    rssSlopeMBPer1kSteps: s,
+    fitted: anon ? 'rssAnon' : 'rss',
+    slopeSecondHalf,
+    slopeAfterWarmup: fitSlope(fit, fitted),
+    rssSlopeAfterWarmup: fitSlope(fit, (p) => p.rssMB),
     rssFirstMB: samples[0]?.rssMB ?? NaN,
     rssLastMB: samples[samples.length - 1]?.rssMB ?? NaN,
     rssMinAfterWarmupMB: Math.min(...fit.map((p) => p.rssMB)),
     rssMaxAfterWarmupMB: Math.max(...fit.map((p) => p.rssMB)),
+    rssAnonFirstMB: samples[0]?.rssAnonMB ?? null,
+    rssAnonLastMB: samples[samples.length - 1]?.rssAnonMB ?? null,
     liveFirst: samples[0]?.liveTensors ?? NaN,
     liveLast: samples[samples.length - 1]?.liveTensors ?? NaN,
   };
@@ -149,12 +183,14 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
             step: done,
             seconds: (performance.now() - t0) / 1000,
             rssMB: mem.rss / 2 ** 20,
+            rssAnonMB: rssAnonMB(),
             heapUsedMB: mem.heapUsed / 2 ** 20,
             liveTensors: memory().liveTensors,
           };
           samples.push(s);
           log(
             `step ${String(done).padStart(6)}  ${s.seconds.toFixed(0).padStart(5)} s  RSS ${s.rssMB.toFixed(1)} MB  ` +
+              `${s.rssAnonMB !== null ? `anon ${s.rssAnonMB.toFixed(1)} MB  ` : ''}` +
               `heap ${s.heapUsedMB.toFixed(1)} MB  live tensors ${s.liveTensors}`,
           );
         },
@@ -195,10 +231,13 @@ async function main(): Promise<void> {
     maxSlopeMB,
   });
   const v = r.verdict;
+  const mb = (v: number | null) => (v === null ? 'n/a' : v.toFixed(1));
   console.log(
     `verdict: ${v.flat ? 'flat' : 'GROWING'} — live tensors ${v.liveFirst} -> ${v.liveLast}${v.liveTensorsConstant ? ' (constant)' : ' (CHANGED)'}; ` +
-      `RSS ${v.rssFirstMB.toFixed(1)} -> ${v.rssLastMB.toFixed(1)} MB (${v.rssMinAfterWarmupMB.toFixed(1)}-${v.rssMaxAfterWarmupMB.toFixed(1)} after warm-up), ` +
-      `slope after warm-up ${v.rssSlopeMBPer1kSteps.toFixed(3)} MB per 1,000 steps (limit ${maxSlopeMB}); ${r.seconds.toFixed(0)} s, ` +
+      `RSS ${mb(v.rssFirstMB)} -> ${mb(v.rssLastMB)} MB (${mb(v.rssMinAfterWarmupMB)}-${mb(v.rssMaxAfterWarmupMB)} after warm-up, ` +
+      `slope ${v.rssSlopeAfterWarmup.toFixed(3)}); anonymous RSS ${mb(v.rssAnonFirstMB)} -> ${mb(v.rssAnonLastMB)} MB; ` +
+      `${v.fitted} slope ${v.slopeAfterWarmup.toFixed(3)} after warm-up, ${v.slopeSecondHalf.toFixed(3)} over the second half ` +
+      `(MB per 1,000 steps; limit ${maxSlopeMB}); ${r.seconds.toFixed(0)} s, ` +
       `${Number(values.threads)} libtorch thread(s)`,
   );
   writeFileSync(values.out, JSON.stringify({ ...r, threads: Number(values.threads), cpus: cpus().length }, null, 2) + '\n');
