@@ -32,6 +32,8 @@ dnnl::engine& cpuEngine() {
 // The convolution's geometry, from the input and weight shapes.
 struct Geometry {
   int64_t n, c, h, w, k, oh, ow, pad;
+  // The largest of input and output, over the whole batch, in bytes.
+  int64_t activationBytes() const { return n * std::max(c * h * w, k * oh * ow) * int64_t{4}; }
   Geometry withBatch(int64_t batch) const {
     Geometry g = *this;
     g.n = batch;
@@ -98,12 +100,16 @@ dnnl::primitive_attr userScratchpad() {
   return attr;
 }
 
-memory scratchpad(const memory::desc& want) {
+// `batchBytes`: the size of the layer's largest activation over the whole batch (what the training step holds
+// around this call).
+memory scratchpad(const memory::desc& want, int64_t batchBytes) {
   thread_local at::Tensor buf;
   const int64_t bytes = static_cast<int64_t>(want.get_size());
-  // Grown on demand; given back when a layer needs under a quarter of it (a network's first layers, whose
-  // backward pass is where training memory peaks, need ~10 MB where its deep layers needed ~136 MB).
-  const bool shrink = buf.defined() && buf.numel() > 4 * bytes && buf.numel() > (int64_t{32} << 20);
+  // Grown on demand. Given back when a layer needs under a quarter of it and the layer's own activations are at
+  // least as large: a network's first layers, whose backward pass is where training memory peaks at large
+  // batches, need ~10 MB where the deep layers needed ~136 MB. At small batches the buffer is kept, since
+  // growing it again every step costs ~10% of a batch-1 step in page faults.
+  const bool shrink = buf.defined() && buf.numel() > 4 * bytes && batchBytes >= buf.numel();
   if (!buf.defined() || buf.numel() < bytes || shrink) {
     buf = at::Tensor();
     buf = at::empty({bytes}, at::TensorOptions().dtype(at::kByte));
@@ -136,7 +142,7 @@ constexpr int64_t kStagingBudget = int64_t{16} << 20;
 template <class MakePd>
 int64_t chunkSize(const Geometry& g, MakePd makePd) {
   const auto budget = static_cast<size_t>(scratchBudget.load());
-  const int64_t imageBytes = std::max(g.c * g.h * g.w, g.k * g.oh * g.ow) * int64_t{4};
+  const int64_t imageBytes = g.withBatch(1).activationBytes();
   int64_t n = g.n;
   while (n > 1 && (n * imageBytes > kStagingBudget || makePd(g.withBatch(n)).scratchpad_desc().get_size() > budget)) n = (n + 1) / 2;
   return n;
@@ -169,7 +175,7 @@ at::Tensor forwardImpl(const at::Tensor& xIn, const at::Tensor& wIn, const at::T
       std::vector<at::Tensor> keep;
       memory src = st.in(xc, pd.src_desc(), keep), dst = st.out(yc, pd.dst_desc(), keep);
       std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei.get(st, w, pd.weights_desc(), keepAll)},
-                                           {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
+                                           {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc(), g.activationBytes())}};
       if (b.defined()) args.insert({DNNL_ARG_BIAS, bia.get(st, b, pd.bias_desc(), keepAll)});
       dnnl::convolution_forward(pd).execute(s, args);
       st.finish(dst, yc);
@@ -224,7 +230,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> backwardImpl(const Geometry& g, c
         dnnl::convolution_backward_data(pd).execute(s, {{DNNL_ARG_DIFF_DST, dy.get(st, gyc, pd.diff_dst_desc(), keep)},
                                                         {DNNL_ARG_WEIGHTS, wei.get(st, w, pd.weights_desc(), keepAll)},
                                                         {DNNL_ARG_DIFF_SRC, dx},
-                                                        {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}});
+                                                        {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc(), g.activationBytes())}});
         st.finish(dx, gxc);
         s.wait();
       }
@@ -238,7 +244,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> backwardImpl(const Geometry& g, c
         std::unordered_map<int, memory> args{{DNNL_ARG_SRC, st.in(x.narrow(0, i0, gc.n), pd.src_desc(), keepWeights)},
                                              {DNNL_ARG_DIFF_DST, dy.get(st, gyc, pd.diff_dst_desc(), keep)},
                                              {DNNL_ARG_DIFF_WEIGHTS, dw},
-                                             {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())}};
+                                             {DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc(), g.activationBytes())}};
         memory db;
         if (bias) {
           db = st.out(gbc, pd.diff_bias_desc(), keepWeights);
