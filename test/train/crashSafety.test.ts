@@ -33,13 +33,13 @@ interface Attempt {
   epochLines: number;
 }
 
-/**
- * Runs the driver once. `kill` says when to send SIGKILL: `afterMs` after the start, or `afterEpochLine`
- * (the first epoch line of this run) plus `delayMs`; either way at the latest on the second epoch line, so
- * one attempt advances the run by about two epochs at most.
- */
+/** When to send SIGKILL: `afterMs` after the start, or `delayMs` after the run's first epoch line. */
 type Kill = { afterMs: number } | { delayMs: number };
 
+/**
+ * Runs the driver once (null kill: to the end). A killed attempt is killed at the latest on its second epoch
+ * line, so one attempt advances the run by about two epochs at most and 30 epochs leave room for 12 kills.
+ */
 function runDriver(root: string, prefix: string, resume: string | undefined, kill: Kill | null): Promise<Attempt> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [DRIVER, root, prefix, String(EPOCHS), ...(resume ? [resume] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
