@@ -48,6 +48,10 @@ export interface SoakSample {
   /** Anonymous resident memory (Linux); null elsewhere. */
   rssAnonMB: number | null;
   heapUsedMB: number;
+  /** V8 heap reserved by the main thread (used or not). */
+  heapTotalMB: number;
+  /** Memory V8 objects hold outside the heap (ArrayBuffers and the like). */
+  externalMB: number;
   liveTensors: number;
 }
 
@@ -185,13 +189,15 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
             rssMB: mem.rss / 2 ** 20,
             rssAnonMB: rssAnonMB(),
             heapUsedMB: mem.heapUsed / 2 ** 20,
+            heapTotalMB: mem.heapTotal / 2 ** 20,
+            externalMB: mem.external / 2 ** 20,
             liveTensors: memory().liveTensors,
           };
           samples.push(s);
           log(
             `step ${String(done).padStart(6)}  ${s.seconds.toFixed(0).padStart(5)} s  RSS ${s.rssMB.toFixed(1)} MB  ` +
               `${s.rssAnonMB !== null ? `anon ${s.rssAnonMB.toFixed(1)} MB  ` : ''}` +
-              `heap ${s.heapUsedMB.toFixed(1)} MB  live tensors ${s.liveTensors}`,
+              `heap ${s.heapUsedMB.toFixed(1)}/${s.heapTotalMB.toFixed(1)} MB  external ${s.externalMB.toFixed(1)} MB  live tensors ${s.liveTensors}`,
           );
         },
       });
