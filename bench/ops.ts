@@ -10,7 +10,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { conv2d, getConvAlgorithm, getNumThreads, keep, manualSeed, ones, randn, setConvAlgorithm, tidy, winogradAvailable, type ConvAlgorithm, type Tensor } from '../src/tensor/index.js';
+import { conv2d, getNumThreads, keep, manualSeed, ones, randn, tidy, winogradAvailable, withConvAlgorithm, type ConvAlgorithm, type Tensor } from '../src/tensor/index.js';
 import { fmt, interleave, loadAverage, median, summarize, timePerCall, timeReps, type RepOptions } from './timing.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -94,17 +94,6 @@ function convTensors(grad: boolean): { x: Tensor; w: Tensor; b: Tensor; g: Tenso
   return { x, w, b, g };
 }
 
-/** Runs fn with conv2d's algorithm set to `a` (see src/tensor/convAlgorithm.ts). */
-function withConv<T>(a: ConvAlgorithm, fn: () => T): T {
-  const before = getConvAlgorithm();
-  setConvAlgorithm(a);
-  try {
-    return fn();
-  } finally {
-    setConvAlgorithm(before);
-  }
-}
-
 function makeCases(): Case[] {
   const f = convTensors(false);
   const t = convTensors(true);
@@ -116,7 +105,7 @@ function makeCases(): Case[] {
       name: `conv2d 3x3 512->512 38x38 b1 fwd${suffix}`,
       torch: 'conv_fwd',
       reps: { warmup: 2, reps: 10 },
-      step: () => withConv(algorithm, () => tidy(() => void conv2d(f.x, f.w, f.b, { stride: 1, padding: 1 }))),
+      step: () => withConvAlgorithm(algorithm, () => tidy(() => void conv2d(f.x, f.w, f.b, { stride: 1, padding: 1 }))),
     },
     {
       name: `conv2d 3x3 512->512 38x38 b1 fwd+bwd${suffix}`,
@@ -124,7 +113,7 @@ function makeCases(): Case[] {
       reps: { warmup: 1, reps: 6 },
       step: () => {
         for (const p of [t.x, t.w, t.b]) p.zeroGrad();
-        withConv(algorithm, () => tidy(() => conv2d(t.x, t.w, t.b, { stride: 1, padding: 1 }).backward(t.g)));
+        withConvAlgorithm(algorithm, () => tidy(() => conv2d(t.x, t.w, t.b, { stride: 1, padding: 1 }).backward(t.g)));
       },
     },
   ];

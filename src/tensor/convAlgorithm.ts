@@ -44,6 +44,17 @@ export function getConvAlgorithm(): ConvAlgorithm {
   return current;
 }
 
+/** Runs fn with the conv algorithm set to `algorithm`, then restores the previous setting. */
+export function withConvAlgorithm<T>(algorithm: ConvAlgorithm, fn: () => T): T {
+  const before = current;
+  setConvAlgorithm(algorithm);
+  try {
+    return fn();
+  } finally {
+    current = before;
+  }
+}
+
 /** The shape facts conv2d has decided on; whether this convolution goes through Winograd. */
 export function useWinograd(c: {
   inChannels: number;

@@ -6,21 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  conv2d, getConvAlgorithm, manualSeed, noGrad, randn, setConvAlgorithm, tidy, winogradAvailable, type ConvAlgorithm, type Tensor,
+  conv2d, manualSeed, noGrad, randn, setConvAlgorithm, tidy, winogradAvailable, withConvAlgorithm, type ConvAlgorithm, type Tensor,
 } from '../../src/tensor/index.js';
 import { N } from '../../src/tensor/native.js';
 
 const skip = winogradAvailable() ? false : 'oneDNN Winograd is not available in this build or on this CPU';
-
-function withAlgorithm<T>(a: ConvAlgorithm, fn: () => T): T {
-  const before = getConvAlgorithm();
-  setConvAlgorithm(a);
-  try {
-    return fn();
-  } finally {
-    setConvAlgorithm(before);
-  }
-}
 
 /** max |a - b| / max |b|. */
 function relErr(a: Tensor, b: Tensor): number {
@@ -71,13 +61,13 @@ for (const k of CASES) for (const [budgetLabel, budget] of SCRATCH_BUDGETS) {
           return [xi!, wi!, bi] as const;
         };
         const [x32, w32, b32] = leaves('float32');
-        const y32 = withAlgorithm('winograd', () => conv2d(x32, w32, b32, { padding: k.pad }));
+        const y32 = withConvAlgorithm('winograd', () => conv2d(x32, w32, b32, { padding: k.pad }));
         const [x64, w64, b64] = leaves('float64');
         const y64 = conv2d(x64, w64, b64, { padding: k.pad });
         assert.deepEqual(y32.shape, [k.n, k.k, oh, ow]);
         assert.ok(relErr(y32, y64) < 1e-5, `output relative error ${relErr(y32, y64)}`);
         // Winograd really ran: its float32 rounding differs from libtorch's direct float32 kernel
-        const direct32 = withAlgorithm('direct', () => noGrad(() => conv2d(x32, w32, b32, { padding: k.pad })));
+        const direct32 = withConvAlgorithm('direct', () => noGrad(() => conv2d(x32, w32, b32, { padding: k.pad })));
         assert.ok(!y32.equal(direct32), 'winograd output is bitwise the direct kernel: the Winograd op did not run');
 
         y32.mul(v).sum().backward();
@@ -114,17 +104,17 @@ test('conv algorithm dispatch: direct is libtorch bitwise; auto takes Winograd o
     const small = randn([1, 32, 19, 19]);
     const wSmall = randn([64, 32, 3, 3]).mul(0.05);
     noGrad(() => {
-      assert.ok(withAlgorithm('direct', () => conv2d(big, wBig, null, { padding: 1 })).equal(libtorch(big, wBig, { padding: 1 })));
-      assert.ok(!withAlgorithm('auto', () => conv2d(big, wBig, null, { padding: 1 })).equal(libtorch(big, wBig, { padding: 1 })), 'auto: 64 channels at 19x19 takes Winograd');
-      assert.ok(withAlgorithm('auto', () => conv2d(small, wSmall, null, { padding: 1 })).equal(libtorch(small, wSmall, { padding: 1 })), 'auto: 32 input channels stay direct');
-      assert.ok(!withAlgorithm('winograd', () => conv2d(small, wSmall, null, { padding: 1 })).equal(libtorch(small, wSmall, { padding: 1 })), 'winograd: every eligible layer');
+      assert.ok(withConvAlgorithm('direct', () => conv2d(big, wBig, null, { padding: 1 })).equal(libtorch(big, wBig, { padding: 1 })));
+      assert.ok(!withConvAlgorithm('auto', () => conv2d(big, wBig, null, { padding: 1 })).equal(libtorch(big, wBig, { padding: 1 })), 'auto: 64 channels at 19x19 takes Winograd');
+      assert.ok(withConvAlgorithm('auto', () => conv2d(small, wSmall, null, { padding: 1 })).equal(libtorch(small, wSmall, { padding: 1 })), 'auto: 32 input channels stay direct');
+      assert.ok(!withConvAlgorithm('winograd', () => conv2d(small, wSmall, null, { padding: 1 })).equal(libtorch(small, wSmall, { padding: 1 })), 'winograd: every eligible layer');
       for (const o of [{ stride: 2, padding: 1 }, { padding: 6, dilation: 6 }, { padding: 2 }]) {
-        assert.ok(withAlgorithm('winograd', () => conv2d(big, wBig, null, o)).equal(libtorch(big, wBig, o)), `ineligible ${JSON.stringify(o)} stays direct`);
+        assert.ok(withConvAlgorithm('winograd', () => conv2d(big, wBig, null, o)).equal(libtorch(big, wBig, o)), `ineligible ${JSON.stringify(o)} stays direct`);
       }
       // float64 is never Winograd's
       const b64 = big.to('float64');
       const w64 = wBig.to('float64');
-      assert.ok(withAlgorithm('winograd', () => conv2d(b64, w64, null, { padding: 1 })).equal(libtorch(b64, w64, { padding: 1 })));
+      assert.ok(withConvAlgorithm('winograd', () => conv2d(b64, w64, null, { padding: 1 })).equal(libtorch(b64, w64, { padding: 1 })));
     });
   });
 });
