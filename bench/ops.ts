@@ -6,77 +6,15 @@
 //   → conv2d 3x3 512->512 38x38 b1 fwd: ssdkit 29.88 ms, torch 29.76 ms, ratio 1.004
 // The plain conv lines use libtorch's algorithm on both sides (the engine's overhead over the same kernels);
 // the '(winograd)' lines are ssdkit's default for this layer, oneDNN's Winograd (src/tensor/convAlgorithm.ts).
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { conv2d, getNumThreads, keep, manualSeed, ones, randn, tidy, winogradAvailable, withConvAlgorithm, type ConvAlgorithm, type Tensor } from '../src/tensor/index.js';
+import { PythonChild } from './pythonChild.js';
 import { fmt, interleave, loadAverage, median, summarize, timePerCall, timeReps, type RepOptions } from './timing.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'ops_torch.py');
 const RATIO_GOAL = 1.05;
 const TINY_GOAL_US = 3;
-
-// ---- the PyTorch child ----
-
-type Reply = { ready?: boolean; error?: string; samples?: number[]; torch?: string; threads?: number; mkldnn?: boolean };
-
-class TorchChild {
-  readonly #proc: ChildProcessWithoutNullStreams;
-  readonly #waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
-  #stderr = '';
-  #dead: Error | null = null;
-
-  constructor(threads: number) {
-    this.#proc = spawn(PYTHON, [SCRIPT, '--threads', String(threads), '--serve'], { stdio: 'pipe' });
-    this.#proc.stderr.on('data', (d: Buffer) => (this.#stderr += d.toString()));
-    this.#proc.on('error', (e: NodeJS.ErrnoException) =>
-      this.#fail(e.code === 'ENOENT' ? `${PYTHON} not found (install python3 and python3-torch)` : `cannot run ${PYTHON}: ${e.message}`),
-    );
-    this.#proc.on('exit', (code) => this.#fail(`${PYTHON} ${SCRIPT} exited with code ${code}\n${this.#stderr.trim()}`));
-    createInterface({ input: this.#proc.stdout }).on('line', (line) => {
-      let reply: Reply;
-      try {
-        reply = JSON.parse(line) as Reply;
-      } catch {
-        reply = { error: `unexpected output from ops_torch.py: ${line}` };
-      }
-      this.#waiting.shift()?.resolve(reply);
-    });
-  }
-
-  #fail(msg: string): void {
-    this.#dead ??= new Error(msg);
-    for (const w of this.#waiting.splice(0)) w.reject(this.#dead);
-  }
-
-  #next(): Promise<Reply> {
-    if (this.#dead) return Promise.reject(this.#dead);
-    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
-  }
-
-  /** The child's first line: torch version, threads, mkldnn; throws if torch cannot be imported. */
-  async ready(): Promise<Required<Pick<Reply, 'torch' | 'threads' | 'mkldnn'>>> {
-    const r = await this.#next();
-    if (r.error !== undefined || !r.ready) throw new Error(r.error ?? 'ops_torch.py did not start');
-    return { torch: r.torch!, threads: r.threads!, mkldnn: r.mkldnn! };
-  }
-
-  /** One timed round of a case in the child: ms per repetition (µs per call for tiny_add). */
-  async round(kase: string, o: RepOptions & { batch?: number }): Promise<number[]> {
-    const reply = this.#next();
-    this.#proc.stdin.write(JSON.stringify({ case: kase, ...o }) + '\n');
-    const r = await reply;
-    if (r.error !== undefined || r.samples === undefined) throw new Error(`torch ${kase}: ${r.error ?? 'no samples'}`);
-    return r.samples;
-  }
-
-  close(): void {
-    this.#proc.removeAllListeners('exit');
-    this.#proc.stdin.end();
-  }
-}
 
 // ---- the ssdkit cases (same shapes, same steps as ops_torch.py) ----
 
@@ -163,7 +101,7 @@ function spread(label: string, s: number[], unit: string): string {
 async function main(): Promise<number> {
   const { rounds, verbose } = parseArgs(process.argv.slice(2));
   const threads = getNumThreads();
-  const torch = new TorchChild(threads);
+  const torch = new PythonChild(SCRIPT, threads, 'python3 and python3-torch');
   let info;
   try {
     info = await torch.ready();
@@ -179,7 +117,7 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   try {
     for (const c of makeCases()) {
-      const r = await interleave(rounds, () => timeReps(c.step, c.reps), () => torch.round(c.torch, c.reps));
+      const r = await interleave(rounds, () => timeReps(c.step, c.reps), () => torch.samples({ case: c.torch, ...c.reps }));
       const [a, b] = [median(r.a), median(r.b)];
       const ratio = a / b;
       console.log(`${c.name}: ssdkit ${fmt(a)} ms, torch ${fmt(b)} ms, ratio ${ratio.toFixed(3)}`);
@@ -187,7 +125,7 @@ async function main(): Promise<number> {
       if (ratio > RATIO_GOAL) failures.push(`${c.name} ratio ${ratio.toFixed(3)} > ${RATIO_GOAL}`);
     }
     const tinyOpts = { warmup: 3, reps: 10, batch: 2000 };
-    const r = await interleave(rounds, () => tinyAdd(tinyOpts), () => torch.round('tiny_add', tinyOpts));
+    const r = await interleave(rounds, () => tinyAdd(tinyOpts), () => torch.samples({ case: 'tiny_add', ...tinyOpts }));
     const us = median(r.a);
     console.log(`tiny-op: ${fmt(us)} us`);
     console.log(`torch tiny-op: ${fmt(median(r.b))} us (context)`);

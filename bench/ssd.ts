@@ -22,8 +22,7 @@
 // Thread count: SSDKIT_THREADS (default: all cores), the same on both sides. Conv algorithm: SSDKIT_CONV.
 // --profile: a train-b4 step of each side split into phases (median ms per phase).
 // Each case: 1 untimed warm-up step per side, then --rounds rounds of 1 timed step per side, ABBA order.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getConvAlgorithm, getNumThreads, keep, manualSeed, winogradAvailable, noGrad, randn, tensor, tidy, zeros, type Tensor } from '../src/tensor/index.js';
@@ -31,77 +30,13 @@ import { getModel, type SSD } from '../src/models/index.js';
 import { SSDMultiBoxLoss, SSDTargetGenerator } from '../src/detection/index.js';
 import { Trainer, init } from '../src/nn/index.js';
 import { benchNms, benchTargets, scenes } from './detection.js';
+import { PythonChild, type Reply } from './pythonChild.js';
 import { fmt, interleave, loadAverage, median, nowMs, summarize, timeReps } from './timing.js';
 
-const PYTHON = '/usr/bin/python3';
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const SCRIPT = join(HERE, '..', '..', 'bench', 'ssd_torch.py');
 const SIZE = 300;
 const MAX_BOXES = 5;
-
-// ---- the PyTorch child (as bench/ops.ts's, with free-form replies) ----
-
-type Reply = { ready?: boolean; error?: string; samples?: number[]; phases?: Record<string, number[]>; maxrss_kb?: number; loss?: number } & Record<string, unknown>;
-
-class TorchChild {
-  readonly #proc: ChildProcessWithoutNullStreams;
-  readonly #waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
-  #stderr = '';
-  #dead: Error | null = null;
-
-  constructor(threads: number) {
-    this.#proc = spawn(PYTHON, [SCRIPT, '--threads', String(threads), '--serve'], { stdio: 'pipe' });
-    this.#proc.stderr.on('data', (d: Buffer) => (this.#stderr += d.toString()));
-    this.#proc.on('error', (e: NodeJS.ErrnoException) =>
-      this.#fail(e.code === 'ENOENT' ? `${PYTHON} not found (install python3, python3-torch, python3-torchvision)` : `cannot run ${PYTHON}: ${e.message}`),
-    );
-    this.#proc.on('exit', (code) => this.#fail(`${PYTHON} ${SCRIPT} exited with code ${code}\n${this.#stderr.trim()}`));
-    createInterface({ input: this.#proc.stdout }).on('line', (line) => {
-      let reply: Reply;
-      try {
-        reply = JSON.parse(line) as Reply;
-      } catch {
-        reply = { error: `unexpected output from ssd_torch.py: ${line}` };
-      }
-      this.#waiting.shift()?.resolve(reply);
-    });
-  }
-
-  #fail(msg: string): void {
-    this.#dead ??= new Error(msg);
-    for (const w of this.#waiting.splice(0)) w.reject(this.#dead);
-  }
-
-  #next(): Promise<Reply> {
-    if (this.#dead) return Promise.reject(this.#dead);
-    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
-  }
-
-  async ready(): Promise<Reply> {
-    const r = await this.#next();
-    if (r.error !== undefined || !r.ready) throw new Error(r.error ?? 'ssd_torch.py did not start');
-    return r;
-  }
-
-  async request(req: Record<string, unknown>): Promise<Reply> {
-    const reply = this.#next();
-    this.#proc.stdin.write(JSON.stringify(req) + '\n');
-    const r = await reply;
-    if (r.error !== undefined) throw new Error(`torch ${String(req.case)}: ${r.error}`);
-    return r;
-  }
-
-  async samples(req: Record<string, unknown>): Promise<number[]> {
-    const r = await this.request(req);
-    if (r.samples === undefined) throw new Error(`torch ${String(req.case)}: no samples`);
-    return r.samples;
-  }
-
-  close(): void {
-    this.#proc.removeAllListeners('exit');
-    this.#proc.stdin.end();
-  }
-}
 
 // ---- scenes: 1..MAX_BOXES random boxes per image, seeded; both sides get the same boxes ----
 
@@ -285,7 +220,7 @@ function loaderFigure(): string {
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const threads = getNumThreads();
-  const torch = new TorchChild(threads);
+  const torch = new PythonChild(SCRIPT, threads, 'python3, python3-torch, python3-torchvision');
   let info: Reply;
   try {
     info = await torch.ready();
@@ -388,7 +323,7 @@ async function main(): Promise<number> {
       core('targets-b32', 32, ours, theirs);
     }
     if (o.cases.includes('nms')) core('nms', 1, benchNms({ reps: 15 }), await torch.samples({ case: 'nms', warmup: 3, reps: 15 }));
-    torchRssKb = (await torch.request({ case: 'rss' })).maxrss_kb ?? NaN;
+    torchRssKb = Number((await torch.request({ case: 'rss' })).maxrss_kb ?? NaN);
   } finally {
     torch.close();
   }
