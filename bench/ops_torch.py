@@ -11,6 +11,8 @@ import json
 import sys
 import time
 
+from jsonl_serve import serve
+
 try:
     import torch
     import torch.nn.functional as F
@@ -102,20 +104,6 @@ def info():
             "mkldnn": bool(torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled)}
 
 
-def serve():
-    print(json.dumps(dict(ready=True, **info())), flush=True)
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            reply = {"case": req["case"], "samples": run(req)}
-        except Exception as e:  # noqa: BLE001 - reported to the parent, which stops
-            reply = {"error": "%s: %s" % (type(e).__name__, e)}
-        print(json.dumps(reply), flush=True)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--threads", type=int, required=True, help="intra-op threads (torch.set_num_threads)")
@@ -125,7 +113,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     if args.serve:
-        serve()
+        serve(info(), lambda req: {"samples": run(req)})
         return
     result = dict(info())
     for name in CASES:

@@ -32,6 +32,8 @@ import resource
 import sys
 import time
 
+from jsonl_serve import serve
+
 try:
     import torch
     import torchvision
@@ -202,20 +204,6 @@ def info():
             "mkldnn": bool(torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled)}
 
 
-def serve():
-    print(json.dumps(dict(ready=True, **info())), flush=True)
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            reply = dict(case=req["case"], **run(req))
-        except Exception as e:  # noqa: BLE001 - reported to the parent, which stops
-            reply = {"error": "%s: %s" % (type(e).__name__, e)}
-        print(json.dumps(reply), flush=True)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--threads", type=int, required=True, help="intra-op threads (torch.set_num_threads)")
@@ -224,7 +212,7 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     if args.serve:
-        serve()
+        serve(info(), run)
         return
     scene = {"boxes": [[[10, 20, 150, 200], [100, 100, 290, 280]]], "ids": [[3, 14]]}
     result = dict(info())
