@@ -42,8 +42,20 @@ function dnnl() {
 }
 
 const what = process.argv[2];
+// c10d's Gloo process group needs Gloo's headers (Debian: libgloo-dev; libtorch_cpu.so already links libgloo) and
+// USE_C10D_GLOO (ProcessGroupGloo.hpp is empty without it); a CUDA libtorch adds NCCL. SSDKIT_C10D=0 builds without.
+function c10d() {
+  if (process.env.SSDKIT_C10D === '0') return [];
+  const dirs = [...cfg.include, '/usr/include'];
+  const has = (f) => dirs.some((d) => fs.existsSync(path.join(d, f)));
+  if (!has('torch/csrc/distributed/c10d/ProcessGroupGloo.hpp') || !has('gloo/config.h')) return [];
+  const out = ['SSDKIT_WITH_C10D=1', 'USE_C10D_GLOO=1'];
+  if (fs.existsSync(path.join(cfg.lib, 'libtorch_cuda.so')) && has('torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp')) out.push('USE_C10D_NCCL=1');
+  return out;
+}
+
 if (what === 'defines') {
-  console.log(`SSDKIT_WITH_DNNL=${dnnl() ? 1 : 0}`);
+  console.log([`SSDKIT_WITH_DNNL=${dnnl() ? 1 : 0}`, ...c10d()].join(' '));
 } else if (what === 'include') {
   console.log(cfg.include.join(' '));
 } else if (what === 'libs') {

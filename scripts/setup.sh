@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libtorch-dev libopenblas0-pthread libdnnl-dev)
+APT_PACKAGES=(libtorch-dev libopenblas0-pthread libdnnl-dev libgloo-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -358,6 +358,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("isGradEnabled", Napi::Function::New(env, isGradEnabled, "isGradEnabled"));
   exports.Set("hasCuda", Napi::Function::New(env, hasCuda, "hasCuda"));
   exports.Set("config", Napi::Function::New(env, config, "config"));
+  exports.Set("dist", distExports(env));
   return exports;
 }
 

@@ -89,4 +89,7 @@ struct OpDef {
 extern const OpDef kOps[];
 extern const size_t kNumOps;
 
+// The collectives table (dist.cc): process groups over c10d, or an empty object without them.
+Napi::Object distExports(Napi::Env env);
+
 }  // namespace ssdkit
