@@ -10,6 +10,31 @@ import { trainSSD, type TrainOptions } from '../train/trainSSD.js';
 import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
 import { modelNames } from '../models/index.js';
 import { manualSeed } from '../tensor/index.js';
+import { DEFAULT_MASTER_PORT, distributedFromEnv, launchWorkers, type LaunchOptions } from '../train/launch.js';
+import { ensureSynthetic } from '../train/datasets.js';
+
+/** argv without the launcher's flags (as `--flag value` or `--flag=value`). */
+function withoutFlags(argv: string[], names: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)/.exec(argv[i]!)?.[1];
+    if (name && names.includes(name)) {
+      if (!argv[i]!.includes('=')) i++;
+      continue;
+    }
+    out.push(argv[i]!);
+  }
+  return out;
+}
+
+/** The launcher's settings when this invocation must start workers; null when it trains itself. */
+function launchOptions(v: Record<string, unknown>): LaunchOptions | null {
+  const nprocPerNode = num(v, 'nproc-per-node', 1, { integer: true, min: 1 });
+  const nnodes = num(v, 'nnodes', 1, { integer: true, min: 1 });
+  if (nprocPerNode * nnodes === 1 || distributedFromEnv() !== undefined) return null;
+  const nodeRank = num(v, 'node-rank', 0, { integer: true, min: 0, max: nnodes - 1 });
+  return { nprocPerNode, nnodes, nodeRank, masterAddr: str(v, 'master-addr', '127.0.0.1'), masterPort: num(v, 'master-port', DEFAULT_MASTER_PORT, { integer: true, min: 1, max: 65535 }) };
+}
 
 const FLAGS = {
   network: { type: 'string' }, 'data-shape': { type: 'string' }, 'batch-size': { type: 'string' }, dataset: { type: 'string' },
@@ -19,7 +44,12 @@ const FLAGS = {
   'val-interval': { type: 'string' }, seed: { type: 'string' }, resume: { type: 'string' }, 'start-epoch': { type: 'string' },
   'loss-norm': { type: 'string' }, 'predictor-init': { type: 'string' }, decoder: { type: 'string' }, 'max-batches': { type: 'string' },
   'val-limit': { type: 'string' }, 'pretrained-base': { type: 'string' }, 'on-nonfinite': { type: 'string' }, 'time-budget': { type: 'string' },
+  'nproc-per-node': { type: 'string' }, nnodes: { type: 'string' }, 'node-rank': { type: 'string' }, 'master-addr': { type: 'string' },
+  'master-port': { type: 'string' }, 'dist-timeout': { type: 'string' }, 'no-overlap': { type: 'boolean' },
 } as const;
+
+/** The flags the launcher consumes; its workers get the rest. */
+const LAUNCH_FLAGS = ['nproc-per-node', 'nnodes', 'node-rank', 'master-addr', 'master-port'];
 
 export const USAGE = `usage: ssdkit train [options]
 
@@ -43,7 +73,15 @@ export const USAGE = `usage: ssdkit train [options]
   --decoder per-class|argmax           tip 3: how validation decodes class scores
   --pretrained-base PATH  ImageNet backbone weights (.params or .safetensors); default: none
   --max-batches N, --val-limit N, --time-budget SEC   shorten a run
-  --on-nonfinite skip|stop             a NaN/Inf loss or gradient skips the batch (default) or stops`;
+  --on-nonfinite skip|stop             a NaN/Inf loss or gradient skips the batch (default) or stops
+
+data-parallel training (torchrun's flags; --batch-size stays the global batch, batch/W per process):
+  --nproc-per-node N      worker processes on this machine (default 1)
+  --nnodes M --node-rank R   machines in the run and this one's index (default 1, 0)
+  --master-addr HOST --master-port PORT   where rank 0 serves the rendezvous (default 127.0.0.1:29500)
+  --dist-timeout SEC      how long a rank waits for the others before failing (default 120)
+  --no-overlap            sum the gradients after backward instead of during it
+  Workers started by torchrun or a scheduler are read from RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT.`;
 
 export function modelSpecFor(network: string, dataShape: number, dataset: DatasetKind, classes: readonly string[]): ModelSpec {
   if (network === 'demo') return { name: 'ssd_256_mobilenet0.25_demo', preset: demoPreset(), classes: [...classes] };
@@ -65,6 +103,14 @@ export const trainCommand: Command = {
     const root = str(v, 'dataset-root') ?? (dataset === 'synth' ? join('ssdkit-data', 'synth') : join(homedir(), '.ssdkit', 'datasets', dataset));
     if (dataset === 'custom' && !str(v, 'classes')) throw new UsageError('--dataset custom needs --classes');
     const log = (l: string) => process.stderr.write(l + '\n');
+    const launch = launchOptions(v);
+    if (launch) {
+      if (dataset === 'synth') await ensureSynthetic(root, 600, 0, log); // once, before the workers read it
+      return launchWorkers(process.argv[1]!, ['train', ...withoutFlags(argv, LAUNCH_FLAGS)], launch, log);
+    }
+    const distributed = distributedFromEnv();
+    if (distributed && v['dist-timeout'] !== undefined) distributed.timeoutMs = 1000 * num(v, 'dist-timeout', 120, { min: 1 });
+    const isMain = (distributed?.rank ?? 0) === 0;
     const data = await openDatasets({ kind: dataset, root, classes: str(v, 'classes') ? parseClassList(str(v, 'classes')!) : undefined, log });
     const spec = modelSpecFor(network, dataShape, dataset, data.classes);
     const savePrefix = str(v, 'save-prefix', join('ssdkit-runs', spec.name));
@@ -93,6 +139,8 @@ export const trainCommand: Command = {
       valLimit: v['val-limit'] !== undefined ? num(v, 'val-limit', 0, { integer: true, min: 1 }) : undefined,
       timeBudgetSec: v['time-budget'] !== undefined ? num(v, 'time-budget', 0, { min: 1 }) : undefined,
       onNonFinite: choice(v, 'on-nonfinite', ['skip', 'stop'] as const, 'skip'),
+      distributed,
+      overlapGradReduce: v['no-overlap'] !== true,
       log,
     };
     manualSeed(o.seed); // initial weights from --seed as well
@@ -102,11 +150,12 @@ export const trainCommand: Command = {
       const { loadWeights } = await import('../models/index.js');
       loadWeights(net.features, pretrainedBase);
     }
-    saveModelSpec(`${savePrefix}_model.json`, spec);
+    if (isMain) saveModelSpec(`${savePrefix}_model.json`, spec);
     const r = await trainSSD(net, data.train, data.val, o);
+    net.dispose();
+    if (!isMain) return 0;
     console.log(`best mAP ${r.bestMap.toFixed(4)}; weights ${r.bestPath ?? '(none)'}; last checkpoint ${r.lastCheckpoint ?? '(none)'}`);
     console.log(`log ${r.logPath}; curves ${r.curvesPath ?? '(none)'}; model description ${savePrefix}_model.json`);
-    net.dispose();
     return 0;
   },
 };

@@ -14,7 +14,7 @@ export { readSample, SampleError, type Sample } from './sample.js';
 export * from './batchify.js';
 export { fieldToTensor, fieldsToTensors } from './batchTensors.js';
 export * from './workerTransform.js';
-export { DataLoader, type DataLoaderOptions, type Batch, type EpochStats, type SkippedSample, type LastBatch } from './loader.js';
+export { DataLoader, shardOrder, type Shard, type DataLoaderOptions, type Batch, type EpochStats, type SkippedSample, type LastBatch } from './loader.js';
 export * from './transforms/bbox.js';
 export * from './transforms/image.js';
 export * from './transforms/resize.js';

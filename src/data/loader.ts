@@ -35,6 +35,38 @@ export interface DataLoaderOptions {
   onWarning?: WarningSink;
   /** Worker crashes tolerated per epoch before the epoch fails (default 4). */
   maxWorkerRestarts?: number;
+  /** Read only this rank's share of every epoch (torch's DistributedSampler; see shardOrder). */
+  shard?: Shard;
+}
+
+/** One rank's share of a dataset in data-parallel training. */
+export interface Shard {
+  rank: number;
+  worldSize: number;
+  /** Pad the order to a multiple of worldSize by repeating its start, so every rank gets as many samples
+   * (DistributedSampler's default, for training); false (validation) leaves the last ranks one sample short. */
+  pad: boolean;
+}
+
+/**
+ * torch.utils.data.DistributedSampler's split of one epoch's order: the same order on every rank, padded with its
+ * first samples to a multiple of worldSize, and every worldSize-th sample from position `rank`. Returns the
+ * samples with their positions in the padded global order (which seed their augmentation, so a sample is
+ * augmented the same way whatever the number of ranks).
+ */
+export function shardOrder(order: number[], shard: Shard): { indices: number[]; positions: number[] } {
+  const { rank, worldSize } = shard;
+  if (!(Number.isInteger(worldSize) && worldSize >= 1 && Number.isInteger(rank) && rank >= 0 && rank < worldSize)) {
+    throw new RangeError(`shard: rank must be in [0, worldSize), got rank ${rank} of ${worldSize}`);
+  }
+  const total = shard.pad && order.length > 0 ? Math.ceil(order.length / worldSize) * worldSize : order.length;
+  const indices: number[] = [];
+  const positions: number[] = [];
+  for (let p = rank; p < total; p += worldSize) {
+    indices.push(order[p % order.length]!);
+    positions.push(p);
+  }
+  return { indices, positions };
 }
 
 export interface Batch {
@@ -196,7 +228,7 @@ export class DataLoader {
 
   /** Batches the next epoch will yield if no sample fails. */
   get length(): number {
-    const n = this.dataset.length + this.#rolled.length;
+    const n = this.epochOrder(this.#nextEpoch).length + this.#rolled.length;
     return this.lastBatch === 'keep' ? Math.ceil(n / this.batchSize) : Math.floor(n / this.batchSize);
   }
 
@@ -210,10 +242,16 @@ export class DataLoader {
     return this.#nextEpoch;
   }
 
-  /** The dataset order of an epoch (before rolled-over samples are put in front). */
+  /** The dataset order of an epoch (before rolled-over samples are put in front); this rank's share with a shard. */
   epochOrder(epoch: number): number[] {
+    return this.#epochPlan(epoch).indices;
+  }
+
+  /** An epoch's samples and the positions that seed their augmentation (global positions with a shard). */
+  #epochPlan(epoch: number): { indices: number[]; positions: number[] } {
     const n = this.dataset.length;
-    return this.#opts.shuffle ? Random.derive(this.seed, epoch, 0x5eed).permutation(n) : Array.from({ length: n }, (_, i) => i);
+    const order = this.#opts.shuffle ? Random.derive(this.seed, epoch, 0x5eed).permutation(n) : Array.from({ length: n }, (_, i) => i);
+    return this.#opts.shard ? shardOrder(order, this.#opts.shard) : { indices: order, positions: order.map((_, i) => i) };
   }
 
   #runner(): (record: DetectionRecord, seed: number) => Promise<Outcome> {
@@ -243,7 +281,15 @@ export class DataLoader {
   async *epoch(epoch: number = this.#nextEpoch): AsyncGenerator<Batch> {
     if (this.#closed) throw new Error('DataLoader is closed');
     this.#nextEpoch = epoch + 1;
-    const order = [...this.#rolled, ...this.epochOrder(epoch)];
+    // Rolled-over samples come first; without a shard every position counts from 0 as before, with one the
+    // epoch's own samples keep their global positions and rolled-over ones take positions after the epoch's end.
+    const plan = this.#epochPlan(epoch);
+    const order = [...this.#rolled, ...plan.indices];
+    const shardSize = this.#opts.shard?.worldSize ?? 1;
+    const afterEnd = (plan.positions.at(-1) ?? -1) + 1;
+    const positions = this.#opts.shard
+      ? [...this.#rolled.map((_, k) => afterEnd + k * shardSize + (this.#opts.shard?.rank ?? 0)), ...plan.positions]
+      : order.map((_, i) => i);
     this.#rolled = [];
     const stats: EpochStats = { epoch, samples: 0, batches: 0, skipped: [], rolledOver: 0, complete: false };
     this.#stats = stats;
@@ -274,7 +320,7 @@ export class DataLoader {
       for (let pos = 0; pos < order.length; pos++) {
         while (next < order.length && next - pos < prefetch) {
           const index = order[next]!;
-          inflight.set(next, run(this.dataset.record(index), mixSeed(this.seed, epoch, next, 1)));
+          inflight.set(next, run(this.dataset.record(index), mixSeed(this.seed, epoch, positions[next]!, 1)));
           next++;
         }
         const out = await inflight.get(pos)!;

@@ -62,9 +62,11 @@ export class SSDMultiBoxLoss {
 
   /**
    * clsPreds (B, N, C+1) logits, boxPreds (B, N, 4) float; clsTargets (B, N) class + 1 / 0 background / -1 ignored
-   * (integer, or float holding integers as GluonCV's), boxTargets (B, N, 4) float.
+   * (integer, or float holding integers as GluonCV's), boxTargets (B, N, 4) float. In data-parallel training,
+   * `batchPositives` is the positive count of the whole global batch (summed over ranks, as GluonCV's loss sums
+   * num_pos over devices): 'batch' normalization then divides by max(1, batchPositives) instead of this part's.
    */
-  compute(clsPreds: Tensor, boxPreds: Tensor, clsTargets: Tensor, boxTargets: Tensor): SSDLosses {
+  compute(clsPreds: Tensor, boxPreds: Tensor, clsTargets: Tensor, boxTargets: Tensor, options: { batchPositives?: number } = {}): SSDLosses {
     const c = new ArgCheck('SSDMultiBoxLoss.compute');
     c.tensor('clsPreds', clsPreds, ['B', 'N', 'C+1'], 'float', { min: { 'C+1': 2 }, hint: 'class logits, column 0 background' });
     c.tensor('boxPreds', boxPreds, ['B', 'N', 4], 'float');
@@ -76,6 +78,7 @@ export class SSDMultiBoxLoss {
       const pos = target.gt(0); // (B, N)
       const numPos = pos.sum(1, true); // (B, 1) int64
       const numPosAll = numPos.sum().item();
+      const batchPositives = options.batchPositives ?? numPosAll;
       if (numPosAll < 1 && this.minHardNegatives < 1) {
         const zero = clsPreds.sum([1, 2]).mul(0).add(boxPreds.sum([1, 2]).mul(0));
         return { sum: zero, cls: zero.clone(), box: zero.clone() };
@@ -91,7 +94,7 @@ export class SSDMultiBoxLoss {
       const d = boxPreds.sub(boxTargets).abs();
       const smoothL1 = where(d.gt(this.rho), d.sub(0.5 * this.rho), d.square().mul(0.5 / this.rho));
       const box = where(pos.unsqueeze(2), smoothL1, 0).sum([1, 2]);
-      const norm = this.normalization === 'batch' ? Math.max(1, numPosAll) : numPos.squeeze(1).clampMin(1).float();
+      const norm = this.normalization === 'batch' ? Math.max(1, batchPositives) : numPos.squeeze(1).clampMin(1).float();
       const clsLoss = cls.div(norm);
       const boxLoss = box.div(norm);
       return { sum: clsLoss.add(boxLoss.mul(this.lambd)), cls: clsLoss, box: boxLoss };

@@ -10,7 +10,7 @@ export {
   type SSDPreset,
   type PresetDataset,
 } from './presets.js';
-export { SSD, type SSDOptions, type SSDTrainingOutput, type ClassDecoderKind, type ResetClassOptions } from './ssd/ssd.js';
+export { SSD, type AnchorSet, type SSDOptions, type SSDTrainingOutput, type ClassDecoderKind, type ResetClassOptions } from './ssd/ssd.js';
 export { ConvPredictor, type ConvPredictorOptions } from './ssd/convPredictor.js';
 export { SSDAnchorGeneratorBlock, type AnchorGeneratorBlockOptions } from './ssd/anchorGenerator.js';
 export { type MultiFeatureExtractor, type PretrainedBase } from './ssd/features.js';

@@ -8,3 +8,4 @@ export { tidy, keep, dispose, memory, type MemoryInfo } from './scope.js';
 export { setConvAlgorithm, getConvAlgorithm, withConvAlgorithm, winogradAvailable, type ConvAlgorithm } from './convAlgorithm.js';
 export { setNumThreads, getNumThreads, cudaIsAvailable, buildConfig } from './threads.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, type SafetensorsContent } from './safetensors.js';
+export { initProcessGroup, distributedBackends, ProcessGroup, GradReducer, Work, type ProcessGroupOptions, type Backend, type ReduceOp } from './distributed.js';

@@ -1,12 +1,16 @@
-// Evaluation of an SSD on a dataset (train_ssd.py's validate(), spec §7.2/§7.7): the validation transform,
-// inference with NMS 0.45 / top-400, boxes clipped to the input, and VOC07 11-point mAP (or area mAP) with
-// difficult objects ignored. Also collects the detections, mapped back to original image pixels, so `ssdkit
-// eval` and `ssdkit detect` can write them.
-import { type Tensor, noGrad, tidy } from '../tensor/index.js';
+// Evaluation of an SSD on a dataset (train_ssd.py's validate(), GluonCV scripts/detection/ssd/train_ssd.py; spec
+// §7.2/§7.7): the validation transform, inference with NMS 0.45 / top-400, boxes clipped to the input, and the
+// VOC07 11-point mAP (or area mAP) with difficult objects ignored. In data-parallel training each rank predicts
+// its share of the images (every worldSize-th) and the per-image records are gathered to every rank and fed to
+// the metric in dataset order, so the mAP equals a one-process evaluation. Also collects the detections, mapped
+// back to original image pixels, so `ssdkit eval` and `ssdkit detect` can write them.
+import { type Tensor, cat, noGrad, tidy } from '../tensor/index.js';
 import type { SSD } from '../models/index.js';
-import { DataLoader, fieldsToTensors, ssdValTransformSpec, type DetectionDataset } from '../data/index.js';
+import { DataLoader, fieldsToTensors, ssdValTransformSpec, type Batch, type DetectionDataset, type Shard } from '../data/index.js';
 import { VOC07MApMetric, VOCMApMetric } from '../metrics/index.js';
 import { ProgressBar } from '../util/progress.js';
+
+export type ValMetricKind = 'voc07' | 'voc' | 'coco';
 
 export interface ImageDetections {
   id: string;
@@ -17,17 +21,27 @@ export interface ImageDetections {
   detections: { classId: number; className: string; score: number; box: [number, number, number, number] }[];
 }
 
+/** The ranks that share a validation (from the training's TrainProcess). */
+export interface ValidationShard {
+  rank: number;
+  worldSize: number;
+  /** all_gather_object: one value per rank, in rank order. */
+  gather<T>(value: T): T[];
+}
+
 export interface ValidateOptions {
   dataShape: number;
   batchSize?: number;
   numWorkers?: number;
   /** 'voc07' (11-point, train_ssd.py's) or 'voc' (area). */
-  metric?: 'voc07' | 'voc';
+  metric?: ValMetricKind;
   /** Keep the detections per image (for files); default false. */
   collect?: boolean;
   /** Stop after this many images (quick checks). */
   limit?: number;
   progress?: boolean;
+  /** Data-parallel validation: this rank predicts its share; every rank gets the whole metric. */
+  shard?: ValidationShard;
 }
 
 export interface ValidateResult {
@@ -37,6 +51,16 @@ export interface ValidateResult {
   metric: VOC07MApMetric | VOCMApMetric;
   detections: ImageDetections[];
   skipped: number;
+}
+
+/** What the metric needs of one image, as plain numbers (gathered across ranks as JSON). */
+interface ImageRecord {
+  index: number;
+  size: [number, number];
+  /** Detections: [classId, score, xmin, ymin, xmax, ymax] in input pixels, clipped; classId -1 rows dropped. */
+  rows: number[][];
+  /** Ground truth: [xmin, ymin, xmax, ymax, classId, difficult] in input pixels. */
+  gt: number[][];
 }
 
 /** Per-image rows of a (B, P, k) tensor as plain arrays. */
@@ -52,71 +76,104 @@ function rowsOf(t: Tensor): number[][][] {
   return out;
 }
 
-export async function validate(net: SSD, dataset: DetectionDataset, o: ValidateOptions): Promise<ValidateResult> {
-  const metric = (o.metric ?? 'voc07') === 'voc07' ? new VOC07MApMetric({ classNames: [...dataset.classes] }) : new VOCMApMetric({ classNames: [...dataset.classes] });
-  const loader = new DataLoader(dataset, {
+function createMetric(kind: ValMetricKind, classes: readonly string[]): VOC07MApMetric | VOCMApMetric {
+  if (kind === 'voc07') return new VOC07MApMetric({ classNames: [...classes] });
+  if (kind === 'voc') return new VOCMApMetric({ classNames: [...classes] });
+  throw new RangeError(`validate: metric '${kind}' is not available here (voc07 or voc)`);
+}
+
+/** Detections and ground truth of one batch as image records. */
+function batchRecords(net: SSD, batch: Batch, dataShape: number): ImageRecord[] {
+  const [x, label] = fieldsToTensors(batch.fields);
+  try {
+    const [det, gt] = noGrad(() =>
+      tidy(() => {
+        const d = net.detect(x!);
+        const rows = rowsOf(cat([d.ids, d.scores, d.bboxes.clamp(0, dataShape)], 2));
+        return [rows, rowsOf(label!)];
+      }),
+    );
+    return batch.indices.map((index, b) => ({
+      index,
+      size: batch.sizes[b]!,
+      rows: det[b]!.filter((r) => r[0]! >= 0),
+      gt: gt[b]!.filter((r) => r[4]! >= 0).map((r) => [...r.slice(0, 5), r[5] ?? 0]),
+    }));
+  } finally {
+    x!.dispose();
+    label!.dispose();
+  }
+}
+
+/** This rank's image records: every image of the first `total`, or its share of them. */
+async function predictShare(net: SSD, dataset: DetectionDataset, o: ValidateOptions, total: number, bar: ProgressBar | null): Promise<{ records: ImageRecord[]; skipped: number }> {
+  const shard: Shard | undefined = o.shard && o.shard.worldSize > 1 ? { rank: o.shard.rank, worldSize: o.shard.worldSize, pad: false } : undefined;
+  const loader = new DataLoader(total < dataset.length ? { classes: dataset.classes, length: total, record: (i: number) => dataset.record(i) } : dataset, {
     batchSize: o.batchSize ?? 8,
     transform: ssdValTransformSpec({ width: o.dataShape, height: o.dataShape }),
     shuffle: false,
     lastBatch: 'keep',
     numWorkers: o.numWorkers ?? 0,
+    ...(shard ? { shard } : {}),
   });
+  const records: ImageRecord[] = [];
+  try {
+    for await (const batch of loader) {
+      records.push(...batchRecords(net, batch, o.dataShape));
+      bar?.tick(batch.indices.length * (shard?.worldSize ?? 1));
+    }
+  } finally {
+    await loader.close();
+  }
+  return { records, skipped: loader.lastEpochStats?.skipped.length ?? 0 };
+}
+
+function detectionsOf(r: ImageRecord, dataset: DetectionDataset, dataShape: number): ImageDetections {
+  const rec = dataset.record(r.index);
+  const [w, h] = r.size;
+  const sx = w / dataShape;
+  const sy = h / dataShape;
+  return {
+    id: rec.id,
+    imagePath: rec.imagePath,
+    width: w,
+    height: h,
+    detections: r.rows.map(([c, score, x0, y0, x1, y1]) => ({
+      classId: c!,
+      className: dataset.classes[c!] ?? String(c),
+      score: score!,
+      box: [x0! * sx, y0! * sy, x1! * sx, y1! * sy] as [number, number, number, number],
+    })),
+  };
+}
+
+export async function validate(net: SSD, dataset: DetectionDataset, o: ValidateOptions): Promise<ValidateResult> {
+  const metric = createMetric(o.metric ?? 'voc07', dataset.classes);
   const wasTraining = net.training;
   net.eval();
   net.setNms(0.45, 400, 100);
   const total = Math.min(dataset.length, o.limit ?? Infinity);
-  const bar = o.progress ? new ProgressBar({ total, label: 'validate', unit: 'img' }) : null;
-  const detections: ImageDetections[] = [];
-  let seen = 0;
+  const bar = o.progress && (o.shard?.rank ?? 0) === 0 ? new ProgressBar({ total, label: 'validate', unit: 'img' }) : null;
+  let share: { records: ImageRecord[]; skipped: number };
   try {
-    for await (const batch of loader) {
-      const [x, label] = fieldsToTensors(batch.fields);
-      const [ids, scores, boxes, gt] = noGrad(() =>
-        tidy(() => {
-          const d = net.detect(x!);
-          const s = o.dataShape;
-          return [rowsOf(d.ids), rowsOf(d.scores), rowsOf(d.bboxes.clamp(0, s)), rowsOf(label!)];
-        }),
-      );
-      x!.dispose();
-      label!.dispose();
-      metric.update(
-        boxes,
-        ids.map((r) => r.map((v) => v[0]!)),
-        scores.map((r) => r.map((v) => v[0]!)),
-        gt.map((r) => r.map((v) => v.slice(0, 4))),
-        gt.map((r) => r.map((v) => v[4]!)),
-        gt.map((r) => r.map((v) => v[5] ?? 0)),
-      );
-      if (o.collect) {
-        batch.indices.forEach((di, b) => {
-          const rec = dataset.record(di);
-          const [w, h] = batch.sizes[b]!;
-          const sx = w / o.dataShape;
-          const sy = h / o.dataShape;
-          detections.push({
-            id: rec.id,
-            imagePath: rec.imagePath,
-            width: w,
-            height: h,
-            detections: ids[b]!.flatMap((idRow, p) => {
-              const c = idRow[0]!;
-              if (c < 0) return [];
-              const [x0, y0, x1, y1] = boxes[b]![p]!;
-              return [{ classId: c, className: dataset.classes[c] ?? String(c), score: scores[b]![p]![0]!, box: [x0! * sx, y0! * sy, x1! * sx, y1! * sy] as [number, number, number, number] }];
-            }),
-          });
-        });
-      }
-      seen += batch.indices.length;
-      bar?.tick(batch.indices.length);
-      if (seen >= total) break;
-    }
+    share = await predictShare(net, dataset, o, total, bar);
   } finally {
-    await loader.close();
     net.train(wasTraining);
   }
   bar?.done();
+  const shares = o.shard && o.shard.worldSize > 1 ? o.shard.gather(share) : [share];
+  const records = shares.flatMap((s) => s.records).sort((a, b) => a.index - b.index);
+  for (const r of records) {
+    metric.update(
+      [r.rows.map((d) => d.slice(2, 6))],
+      [r.rows.map((d) => d[0]!)],
+      [r.rows.map((d) => d[1]!)],
+      [r.gt.map((g) => g.slice(0, 4))],
+      [r.gt.map((g) => g[4]!)],
+      [r.gt.map((g) => g[5]!)],
+    );
+  }
   const [names, values] = metric.get();
-  return { names, values, mAP: values[values.length - 1]!, metric, detections, skipped: loader.lastEpochStats?.skipped.length ?? 0 };
+  const detections = o.collect ? records.map((r) => detectionsOf(r, dataset, o.dataShape)) : [];
+  return { names, values, mAP: values[values.length - 1]!, metric, detections, skipped: shares.reduce((n, s) => n + s.skipped, 0) };
 }

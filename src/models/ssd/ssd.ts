@@ -9,7 +9,7 @@
 // takes softmax scores with the per-class decoder (default; the seed's "method 2") or the argmax decoder
 // ("method 1", setClassDecoder('argmax')), runs box_nms (setNms(0.45, 400, 100)) and keeps postNms rows (K);
 // it runs without recording gradients, as Gluon's forward outside autograd.record().
-import { type Tensor, cat, noGrad, tidy } from '../../tensor/index.js';
+import { type Tensor, cat, keep, noGrad, tidy, zeros } from '../../tensor/index.js';
 import { Block, Sequential, type BlockOptions, type Parameter } from '../../nn/index.js';
 import {
   MultiClassDecoder,
@@ -17,6 +17,7 @@ import {
   boxNms,
   ssdDetect,
   type AnchorKind,
+  type AnchorLayer,
   type Detections,
   type Quad,
 } from '../../detection/index.js';
@@ -51,6 +52,14 @@ export interface SSDOptions extends BlockOptions {
 export interface ResetClassOptions {
   /** Reuse the trained channels of old classes: {new: old} by name or index, or a list of names kept. */
   reuseWeights?: ReuseWeights;
+}
+
+/** A model's anchors for one input size, with their grid layout (what the target generator's fast path needs). */
+export interface AnchorSet {
+  /** (N, 4) center-format pixel anchors, in the order of the predictions. */
+  anchors: Tensor;
+  /** Per feature map: where its anchors start, its height and width, anchors per location. */
+  layout: AnchorLayer[];
 }
 
 /** What forward returns in training mode. */
@@ -177,6 +186,38 @@ export class SSD extends Block {
       const anchors = features.map((f, i) => this.#anchorGens[i]!.forward(f).reshape(1, -1));
       return [cat(cls, 1).reshape(B, -1, C1), cat(box, 1).reshape(B, -1, 4), cat(anchors, 1).reshape(1, -1, 4)];
     });
+  }
+
+  /**
+   * The anchors of a size × size input and their grid layout (train_ssd.py's `net(zeros(1, 3, h, w))` probe: the
+   * feature maps' sizes depend on the extractor), probed in inference mode so BatchNorm's running statistics do
+   * not move. The tensor is kept: the caller disposes it.
+   */
+  anchorSet(size: number): AnchorSet {
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      return this.#probeAnchors(size);
+    } finally {
+      this.train(wasTraining);
+    }
+  }
+
+  #probeAnchors(size: number): AnchorSet {
+    return noGrad(() =>
+      tidy(() => {
+        const feats = this.features.forward(zeros([1, 3, size, size]));
+        let offset = 0;
+        const layout = feats.map((f, i) => {
+          const [, , height, width] = f.shape as [number, number, number, number];
+          const layer: AnchorLayer = { offset, height, width, depth: this.anchorsPerLocation[i]! };
+          offset += height * width * layer.depth;
+          return layer;
+        });
+        const anchors = keep(cat(feats.map((f, i) => this.#anchorGens[i]!.forward(f).reshape(-1, 4)), 0));
+        return { anchors, layout };
+      }),
+    );
   }
 
   /** Inference: decoding, NMS and the first postNms rows (see the file header), without gradient recording. */
