@@ -100,6 +100,123 @@ Napi::Value startAllreduce(const Napi::CallbackInfo& info, Group& g, const Args&
   return Napi::External<WorkHandle>::New(info.Env(), h, [](Napi::Env, WorkHandle* w) { delete w; });
 }
 
+
+// ---- gradient reducer (what torch.nn.parallel.DistributedDataParallel's Reducer does, minus its Python) ----
+// Parameters are put into buckets of at most capBytes, in reverse order (the order backward produces their
+// gradients). Armed (prepare), a hook on each parameter copies its gradient into its bucket as backward makes it,
+// and a full bucket's allreduce (sum) starts at once, overlapping with the rest of backward. finish() starts the
+// remaining buckets (unarmed: all of them, from the accumulated .grad), waits, and writes the sums into .grad.
+struct Reducer {
+  struct Bucket {
+    at::Tensor buffer;
+    std::vector<size_t> members;
+    std::vector<int64_t> offsets;
+    size_t arrived = 0;
+    Work work;
+  };
+  Group* group = nullptr;
+  std::vector<at::Tensor> params;
+  std::vector<Bucket> buckets;
+  std::vector<std::pair<size_t, size_t>> slot;  // parameter -> (bucket, member)
+  std::vector<bool> seen;
+  std::vector<unsigned> hooks;
+  bool armed = false;
+  int64_t overlapped = 0;  // buckets started during backward in the last step
+
+  at::Tensor view(size_t p) {
+    auto [b, m] = slot[p];
+    return buckets[b].buffer.narrow(0, buckets[b].offsets[m], params[p].numel()).view(params[p].sizes());
+  }
+  void start(Bucket& b) {
+    std::vector<at::Tensor> ts{b.buffer};
+    c10d::AllreduceOptions o;
+    o.reduceOp = c10d::ReduceOp::SUM;
+    b.work = group->with([&](auto& pg) { return pg.allreduce(ts, o); });
+  }
+  void onGrad(size_t p, const at::Tensor& g) {
+    if (!armed || seen[p]) return;
+    seen[p] = true;
+    view(p).copy_(g);
+    Bucket& b = buckets[slot[p].first];
+    if (++b.arrived == b.members.size()) {
+      start(b);
+      ++overlapped;
+    }
+  }
+  void prepare() {
+    for (auto& b : buckets) b.arrived = 0, b.work.reset();
+    std::fill(seen.begin(), seen.end(), false);
+    overlapped = 0;
+    armed = true;
+  }
+  void finish() {
+    at::NoGradGuard noGrad;
+    for (auto& b : buckets) {
+      if (b.work) continue;
+      for (size_t m = 0; m < b.members.size(); ++m) {
+        size_t p = b.members[m];
+        if (seen[p]) continue;
+        const at::Tensor& g = params[p].grad();
+        if (g.defined()) view(p).copy_(g); else view(p).zero_();
+      }
+      start(b);
+    }
+    armed = false;
+    for (auto& b : buckets) {
+      Work w = std::move(b.work);
+      b.work.reset();
+      waitFor(w);
+    }
+    for (size_t p = 0; p < params.size(); ++p) {
+      at::Tensor& g = params[p].mutable_grad();
+      if (g.defined()) g.copy_(view(p)); else g = view(p).clone();
+    }
+  }
+  ~Reducer() {
+    for (size_t p = 0; p < params.size() && p < hooks.size(); ++p) params[p].remove_hook(hooks[p]);
+  }
+};
+
+// reducerCreate(group, params, capBytes) -> reducer
+Napi::Value reducerCreate(const Napi::CallbackInfo& info, Group& g, const Args& a) {
+  auto r = std::make_unique<Reducer>();
+  r->group = &g;
+  r->params = a.tl(1);
+  int64_t cap = a.i(2);
+  size_t n = r->params.size();
+  r->slot.resize(n);
+  r->seen.assign(n, false);
+  int64_t used = 0;
+  for (size_t k = n; k-- > 0;) {
+    const at::Tensor& p = r->params[k];
+    if (!p.requires_grad()) throw std::invalid_argument("parameter " + std::to_string(k) + " does not require a gradient");
+    int64_t bytes = p.numel() * static_cast<int64_t>(p.element_size());
+    bool fresh = r->buckets.empty() || used + bytes > cap || r->buckets.back().buffer.scalar_type() != p.scalar_type() ||
+                 r->buckets.back().buffer.device() != p.device();
+    if (fresh) {
+      r->buckets.push_back({});
+      r->buckets.back().buffer = at::empty({0}, p.options().requires_grad(false));
+      used = 0;
+    }
+    auto& b = r->buckets.back();
+    r->slot[k] = {r->buckets.size() - 1, b.members.size()};
+    b.offsets.push_back(used / static_cast<int64_t>(p.element_size()));
+    b.members.push_back(k);
+    used += bytes;
+    b.buffer = at::empty({used / static_cast<int64_t>(p.element_size())}, p.options().requires_grad(false));
+  }
+  Reducer* raw = r.get();
+  for (size_t k = 0; k < n; ++k) {
+    r->hooks.push_back(r->params[k].register_hook([raw, k](const at::Tensor& grad) { raw->onGrad(k, grad); }));
+  }
+  return Napi::External<Reducer>::New(info.Env(), r.release(), [](Napi::Env, Reducer* p) { delete p; });
+}
+
+Reducer& reducerOf(const Napi::CallbackInfo& info) {
+  if (info.Length() < 2 || !info[1].IsExternal()) throw Napi::TypeError::New(info.Env(), "argument 1 must be a gradient reducer");
+  return *info[1].As<Napi::External<Reducer>>().Data();
+}
+
 const DistDef kDist[] = {
     // allreduce(group, tensors, op): in place, every tensor of the list reduced across ranks.
     DIST(allreduce, {
@@ -131,6 +248,16 @@ const DistDef kDist[] = {
       waitFor(g.with([&](auto& pg) { return pg.barrier(); }));
       return info.Env().Undefined();
     }),
+    // The gradient reducer: reducerCreate(group, params, capBytes), reducerPrepare(group, r) before backward,
+    // reducerFinish(group, r) -> buckets started during backward, reducerBuckets(group, r) -> bucket count.
+    DIST(reducerCreate, return reducerCreate(info, g, a)),
+    DIST(reducerPrepare, reducerOf(info).prepare(); return info.Env().Undefined()),
+    DIST(reducerFinish, {
+      Reducer& r = reducerOf(info);
+      r.finish();
+      return Napi::Number::New(info.Env(), static_cast<double>(r.overlapped));
+    }),
+    DIST(reducerBuckets, return Napi::Number::New(info.Env(), static_cast<double>(reducerOf(info).buckets.size()))),
     DIST(rank, return Napi::Number::New(info.Env(), g.rank)),
     DIST(size, return Napi::Number::New(info.Env(), g.size)),
     DIST(backend, return Napi::String::New(info.Env(), g.backend)),

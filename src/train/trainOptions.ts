@@ -80,6 +80,11 @@ export interface EpochRecord {
   skippedBatches: number;
   mAP?: number;
   liveTensors: number;
+  /** Data-parallel runs: gradient buckets, how many started during backward (last step), and the mean ms per
+   * step spent waiting for the gradient sums after backward. */
+  gradBuckets?: number;
+  overlappedBuckets?: number;
+  gradReduceWaitMs?: number;
 }
 
 export interface TrainResult {

@@ -114,7 +114,7 @@ async function trainIn(proc: TrainProcess, net: SSD, trainSet: DetectionDataset,
 async function trainEpoch(r: Run, epoch: number): Promise<{ rec: EpochRecord; outOfTime: boolean }> {
   const { o, proc, report } = r;
   const t0 = performance.now();
-  const totals = { ce: 0, l1: 0, steps: 0, skipped: 0, images: 0 };
+  const totals = { ce: 0, l1: 0, steps: 0, skipped: 0, images: 0, reduceMs: 0 };
   let outOfTime = false;
   const bar = report.bar(epoch, r.batches * o.batchSize);
   const batches = r.loader.epoch(epoch);
@@ -153,6 +153,7 @@ async function trainEpoch(r: Run, epoch: number): Promise<{ rec: EpochRecord; ou
         totals.l1 += result.box;
       }
       totals.steps++;
+      totals.reduceMs += r.step.reduceWaitMs;
       totals.images += batch.indices.length * proc.worldSize;
       const good = Math.max(1, totals.steps - totals.skipped);
       bar?.tick(batch.indices.length * proc.worldSize, { CE: totals.ce / good, SmoothL1: totals.l1 / good, lr });
@@ -175,6 +176,9 @@ async function trainEpoch(r: Run, epoch: number): Promise<{ rec: EpochRecord; ou
     seconds: (performance.now() - t0) / 1000,
     skippedBatches: totals.skipped,
     liveTensors: memory().liveTensors,
+    ...(proc.worldSize > 1
+      ? { gradBuckets: r.step.gradientBuckets, overlappedBuckets: r.step.overlappedBuckets, gradReduceWaitMs: totals.reduceMs / Math.max(1, totals.steps) }
+      : {}),
   };
   return { rec, outOfTime };
 }

@@ -42,6 +42,8 @@ export class TrainStep {
   readonly #untrained: Parameter[];
   /** Gradient buckets started during backward in the last step (overlapped with it). */
   overlappedBuckets = 0;
+  /** Milliseconds the last step spent in the gradient reduction after backward returned (waiting for the sums). */
+  reduceWaitMs = 0;
 
   constructor(net: SSD, trainer: Trainer, lossFn: SSDMultiBoxLoss, proc: TrainProcess, o: TrainStepOptions = {}) {
     this.#net = net;
@@ -73,6 +75,7 @@ export class TrainStep {
   }
 
   #forwardBackwardUpdate(b: TrainingBatch): StepResult {
+    this.reduceWaitMs = 0;
     const localPositives = b.clsTargets.gt(0).sum().item();
     const [batchPositives] = this.#proc.sum([localPositives]);
     const losses = this.#lossOf(b, batchPositives!);
@@ -81,7 +84,9 @@ export class TrainStep {
     if (lossBad) return { cls, box, bad: lossBad };
     if (this.#overlap) this.#reducer?.prepare();
     losses.sum.sum().backward();
+    const t0 = performance.now();
     this.#reducer?.finish();
+    this.reduceWaitMs = performance.now() - t0;
     this.overlappedBuckets = this.#reducer?.overlappedBuckets ?? 0;
     const params = this.#net.collectParams().trainable();
     const badGrad = firstNonFinite(params.map((p) => [p.name, p.grad()]));
