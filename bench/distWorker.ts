@@ -1,12 +1,12 @@
 // One rank of bench/dist.ts's allreduce measurement: SSD300's gradient count (26,285,486 float32) summed across
 // the ranks of a Gloo group, as one flat tensor, reps times after a warm-up; prints the times (ms) as JSON.
-import { fromTypedArray, initProcessGroup, tidy } from '../src/tensor/index.js';
+import { initProcessGroup, ones, tidy } from '../src/tensor/index.js';
 import { nowMs } from './timing.js';
 
 const numel = Number(process.argv[2] ?? 26285486);
 const reps = Number(process.argv[3] ?? 5);
 const pg = initProcessGroup({ masterAddr: '127.0.0.1', masterPort: Number(process.env.MASTER_PORT), rank: Number(process.env.RANK), worldSize: Number(process.env.WORLD_SIZE) });
-const t = fromTypedArray(new Float32Array(numel).fill(1), [numel]);
+const t = ones([numel]); // libtorch's allocation, as the gradient buckets'
 pg.allReduce([t], 'sum');
 const ms: number[] = [];
 for (let i = 0; i < reps; i++) {

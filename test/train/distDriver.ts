@@ -37,6 +37,20 @@ function main(): unknown {
       return { error: (e as Error).message, seconds: (Date.now() - t0) / 1000 };
     }
   }
+  if (scenario === 'peer-hangs') {
+    pg.barrier();
+    if (rank === 1) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, timeoutMs + 4000); // alive but silent
+      return { error: null };
+    }
+    const t0 = Date.now();
+    try {
+      tidy(() => pg.allReduce([fromTypedArray(new Float32Array(10), [10], { copy: true })], 'sum'));
+      return { error: null };
+    } catch (e) {
+      return { error: (e as Error).message, seconds: (Date.now() - t0) / 1000 };
+    }
+  }
   throw new Error(`unknown scenario ${scenario}`);
 }
 

@@ -45,9 +45,9 @@ function run(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ co
   });
 }
 
-async function driverPair(scenario: string): Promise<any[]> {
+async function driverPair(scenario: string, extra: Record<string, string> = {}): Promise<any[]> {
   const port = await freePort();
-  const outs = await Promise.all([0, 1].map((r) => run([DRIVER, scenario], rankEnv(r, port))));
+  const outs = await Promise.all([0, 1].map((r) => run([DRIVER, scenario], rankEnv(r, port, extra))));
   return outs.map((o) => (o.stdout.trim() ? JSON.parse(o.stdout.trim().split('\n').at(-1)!) : { code: o.code, stderr: o.stderr }));
 }
 
@@ -67,6 +67,12 @@ test('a rank that dies makes the other fail with an error naming its rank and th
   const [a] = await driverPair('peer-dies');
   assert.match(a.error, /^rank 0 of 2: allreduce: /);
   assert.ok(a.seconds < 20, `failed after ${a.seconds} s`);
+});
+
+test('a rank that stops answering makes the collective time out with an error naming the rank', async () => {
+  const [a] = await driverPair('peer-hangs', { SSDKIT_DIST_TIMEOUT: '3' });
+  assert.match(a.error, /^rank 0 of 2: allreduce: .*[Tt]imed out/);
+  assert.ok(a.seconds >= 2.5 && a.seconds < 15, `failed after ${a.seconds} s`);
 });
 
 test('a rendezvous port in use is reported with the rank, the address and the port', async () => {
