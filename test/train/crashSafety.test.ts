@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +119,7 @@ test(`SIGKILLed ${KILLS} times at random moments, every checkpoint stays loadabl
   };
 
   const chainDir = join(dir, 'chain');
+  mkdirSync(chainDir, { recursive: true }); // a kill may come before the run has made its folder
   const rng = new Random(2024);
   const kinds: string[] = [];
   let kills = 0;
