@@ -428,6 +428,28 @@ export function lstAttacks(): { name: string; text: string; classes?: string[] }
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// VOC ImageSets/Main lists: ids become Annotations/{id}.xml and JPEGImages/{id}.jpg
+
+/** Ids that would leave the dataset folder, or are otherwise not plain file names. */
+export const HOSTILE_IDS: readonly string[] = [
+  '../../../somewhere/x', '..', '.', '/etc/passwd', 'a/../../b', '..\\..\\x', 'C:\\x', 'C:x', 'a\u0000b', '\u0000',
+  'sub/dir', 'x/..', '\u001b[2J', 'a\u007fb', '%2e%2e%2f', '....//', `${'../'.repeat(200)}x`,
+];
+
+/** One ImageSets list of 0–10 lines (sometimes hundreds): VOC-like ids, some hostile, with optional second words. */
+export function imageSetDocument(rng: Random): string {
+  const n = rng.bernoulli(0.97) ? rng.randrange(11) : rng.randrange(400);
+  const eol = pick(rng, ['\n', '\r\n', '\n\n']);
+  const line = (): string => {
+    const id = rng.bernoulli(0.9) ? `${2007 + rng.randrange(6)}_${String(rng.randrange(1e6)).padStart(6, '0')}` : pick(rng, HOSTILE_IDS);
+    return rng.bernoulli(0.2) ? `${id} ${pick(rng, ['1', '-1', '0'])}` : id;
+  };
+  return Array.from({ length: n }, line).join(eol);
+}
+
+export const IMAGESET_TOKENS: readonly string[] = ['/', '\\', '..', '.', '\u0000', ':', '\n', ' ', '\t', ...HOSTILE_IDS];
+
+// ---------------------------------------------------------------------------------------------------------
 // Images
 
 function pngChunk(type: string, data: Buffer): Buffer {
