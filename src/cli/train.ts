@@ -10,6 +10,7 @@ import { trainSSD, type TrainOptions } from '../train/trainSSD.js';
 import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
 import { modelNames } from '../models/index.js';
 import { manualSeed } from '../tensor/index.js';
+import { defaultValMetric, VAL_METRIC_KINDS, type ValMetricKind } from '../train/valMetric.js';
 
 const FLAGS = {
   network: { type: 'string' }, 'data-shape': { type: 'string' }, 'batch-size': { type: 'string' }, dataset: { type: 'string' },
@@ -19,6 +20,7 @@ const FLAGS = {
   'val-interval': { type: 'string' }, seed: { type: 'string' }, resume: { type: 'string' }, 'start-epoch': { type: 'string' },
   'loss-norm': { type: 'string' }, 'predictor-init': { type: 'string' }, decoder: { type: 'string' }, 'max-batches': { type: 'string' },
   'val-limit': { type: 'string' }, 'pretrained-base': { type: 'string' }, 'on-nonfinite': { type: 'string' }, 'time-budget': { type: 'string' },
+  'val-metric': { type: 'string' },
 } as const;
 
 export const USAGE = `usage: ssdkit train [options]
@@ -37,6 +39,8 @@ export const USAGE = `usage: ssdkit train [options]
   --save-prefix P         ./ssdkit-runs/<model>   --save-interval N  10   --val-interval N  1
   --seed N                233           --resume FILE        a .ckpt written by ssdkit train
   --start-epoch N         0
+  --val-metric M          voc07 (11-point), voc (area) or coco (AP@[.5:.95] selects the best model);
+                          default coco for --dataset coco, else voc07 (train_ssd.py's choice)
   --loss-norm batch|sample             tip 1: normalize by the batch's positives (GluonCV) or per image
   --predictor-init default|xavier|uniform|normal   tip 2: re-initialize predictor weights (xavier = the seed's
                           Xavier(gaussian, out, 2); default keeps GluonCV's Xavier(uniform, avg, 2))
@@ -68,7 +72,7 @@ export const trainCommand: Command = {
     const data = await openDatasets({ kind: dataset, root, classes: str(v, 'classes') ? parseClassList(str(v, 'classes')!) : undefined, log });
     const spec = modelSpecFor(network, dataShape, dataset, data.classes);
     const savePrefix = str(v, 'save-prefix', join('ssdkit-runs', spec.name));
-    const o: TrainOptions = {
+    const o: TrainOptions & { valMetric: ValMetricKind } = {
       dataShape,
       batchSize: num(v, 'batch-size', 32, { integer: true, min: 1 }),
       numWorkers: num(v, 'num-workers', 2, { integer: true, min: 0 }),
@@ -93,8 +97,10 @@ export const trainCommand: Command = {
       valLimit: v['val-limit'] !== undefined ? num(v, 'val-limit', 0, { integer: true, min: 1 }) : undefined,
       timeBudgetSec: v['time-budget'] !== undefined ? num(v, 'time-budget', 0, { min: 1 }) : undefined,
       onNonFinite: choice(v, 'on-nonfinite', ['skip', 'stop'] as const, 'skip'),
+      valMetric: choice(v, 'val-metric', VAL_METRIC_KINDS, defaultValMetric(dataset)),
       log,
     };
+    if (o.valMetric === 'coco' && dataset !== 'coco') throw new UsageError('--val-metric coco needs --dataset coco (it evaluates against the instances JSON)');
     manualSeed(o.seed); // initial weights from --seed as well
     const net = buildFromSpec(spec);
     const pretrainedBase = str(v, 'pretrained-base');

@@ -18,6 +18,8 @@ export interface DatasetOptions {
   /** synth: images to generate when the folder does not exist yet. */
   synthImages?: number;
   synthSeed?: number;
+  /** Open only the validation set (evaluation): `train` is the validation set too. */
+  valOnly?: boolean;
   log?: (line: string) => void;
 }
 
@@ -52,8 +54,8 @@ export async function openDatasets(o: DatasetOptions): Promise<OpenedDatasets> {
       return { train, val, classes: SYNTH_CLASSES };
     }
     case 'voc': {
-      const train = await VOCDetection.load(o.root, o.trainSplits ?? ['2007/trainval', '2012/trainval'], { onWarning: log });
       const val = await VOCDetection.load(o.root, o.valSplits ?? ['2007/test'], { onWarning: log });
+      const train = o.valOnly ? val : await VOCDetection.load(o.root, o.trainSplits ?? ['2007/trainval', '2012/trainval'], { onWarning: log });
       return { train, val, classes: train.classes };
     }
     case 'custom': {
@@ -62,8 +64,8 @@ export async function openDatasets(o: DatasetOptions): Promise<OpenedDatasets> {
       return { train, val, classes: train.classes };
     }
     case 'coco': {
-      const train = await COCODetection.load(o.root, o.trainSplits ?? ['instances_train2017'], {});
       const val = await COCODetection.load(o.root, o.valSplits ?? ['instances_val2017'], { skipEmpty: false });
+      const train = o.valOnly ? val : await COCODetection.load(o.root, o.trainSplits ?? ['instances_train2017'], {});
       return { train, val, classes: train.classes };
     }
   }

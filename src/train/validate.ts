@@ -5,7 +5,7 @@
 import { type Tensor, noGrad, tidy } from '../tensor/index.js';
 import type { SSD } from '../models/index.js';
 import { DataLoader, fieldsToTensors, ssdValTransformSpec, type DetectionDataset } from '../data/index.js';
-import { VOC07MApMetric, VOCMApMetric } from '../metrics/index.js';
+import { createValMetric, type ValMetric, type ValMetricKind } from './valMetric.js';
 import { ProgressBar } from '../util/progress.js';
 
 export interface ImageDetections {
@@ -21,8 +21,8 @@ export interface ValidateOptions {
   dataShape: number;
   batchSize?: number;
   numWorkers?: number;
-  /** 'voc07' (11-point, train_ssd.py's) or 'voc' (area). */
-  metric?: 'voc07' | 'voc';
+  /** 'voc07' (11-point, train_ssd.py's default for VOC), 'voc' (area) or 'coco' (COCO datasets; valMetric.ts). */
+  metric?: ValMetricKind;
   /** Keep the detections per image (for files); default false. */
   collect?: boolean;
   /** Stop after this many images (quick checks). */
@@ -34,7 +34,9 @@ export interface ValidateResult {
   names: string[];
   values: number[];
   mAP: number;
-  metric: VOC07MApMetric | VOCMApMetric;
+  metric: ValMetric;
+  /** COCO metric: the 12 standard numbers. */
+  cocoStats?: number[];
   detections: ImageDetections[];
   skipped: number;
 }
@@ -53,7 +55,7 @@ function rowsOf(t: Tensor): number[][][] {
 }
 
 export async function validate(net: SSD, dataset: DetectionDataset, o: ValidateOptions): Promise<ValidateResult> {
-  const metric = (o.metric ?? 'voc07') === 'voc07' ? new VOC07MApMetric({ classNames: [...dataset.classes] }) : new VOCMApMetric({ classNames: [...dataset.classes] });
+  const metric = createValMetric(o.metric ?? 'voc07', dataset, { dataShape: o.dataShape });
   const loader = new DataLoader(dataset, {
     batchSize: o.batchSize ?? 8,
     transform: ssdValTransformSpec({ width: o.dataShape, height: o.dataShape }),
@@ -80,14 +82,15 @@ export async function validate(net: SSD, dataset: DetectionDataset, o: ValidateO
       );
       x!.dispose();
       label!.dispose();
-      metric.update(
+      metric.update({
         boxes,
-        ids.map((r) => r.map((v) => v[0]!)),
-        scores.map((r) => r.map((v) => v[0]!)),
-        gt.map((r) => r.map((v) => v.slice(0, 4))),
-        gt.map((r) => r.map((v) => v[4]!)),
-        gt.map((r) => r.map((v) => v[5] ?? 0)),
-      );
+        classIds: ids.map((r) => r.map((v) => v[0]!)),
+        scores: scores.map((r) => r.map((v) => v[0]!)),
+        gtBoxes: gt.map((r) => r.map((v) => v.slice(0, 4))),
+        gtIds: gt.map((r) => r.map((v) => v[4]!)),
+        difficult: gt.map((r) => r.map((v) => v[5] ?? 0)),
+        images: batch.indices.map((di, b) => ({ id: dataset.record(di).id, width: batch.sizes[b]![0], height: batch.sizes[b]![1] })),
+      });
       if (o.collect) {
         batch.indices.forEach((di, b) => {
           const rec = dataset.record(di);
@@ -117,6 +120,6 @@ export async function validate(net: SSD, dataset: DetectionDataset, o: ValidateO
     net.train(wasTraining);
   }
   bar?.done();
-  const [names, values] = metric.get();
-  return { names, values, mAP: values[values.length - 1]!, metric, detections, skipped: loader.lastEpochStats?.skipped.length ?? 0 };
+  const { names, values, mAP, cocoStats } = metric.get();
+  return { names, values, mAP, metric, cocoStats, detections, skipped: loader.lastEpochStats?.skipped.length ?? 0 };
 }
