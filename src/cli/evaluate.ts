@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { UsageError, type Command } from './command.js';
 import { parseFlags, str, num, choice } from './flags.js';
-import { openDatasets, parseClassList } from '../train/datasets.js';
+import { openDatasets, parseClassList, DATASET_KINDS } from '../train/datasets.js';
 import { loadTrainedModel } from '../train/modelSpec.js';
 import { validate } from '../train/validate.js';
 import { scoreDetectionsFile } from '../train/scoreDetections.js';
@@ -23,7 +23,8 @@ export const evalCommand: Command = {
   --weights FILE      weights to load instead of P_best.safetensors
   --detections FILE   score this JSON instead of a model: ssdkit detect's output (boxes in image pixels) or
                       COCO results [{image_id, category_id, bbox: [x, y, w, h], score}] (detect --format coco)
-  --dataset KIND      synth (default), voc, custom, coco  --dataset-root DIR (synth: ./ssdkit-data/synth)
+  --dataset KIND      synth (default), voc, custom, coco, rec, lst   --dataset-root DIR (synth: ./ssdkit-data/synth)
+  --val-rec F, --val-lst F   rec/lst: the file to evaluate on (default <root>/val.rec, <root>/val.lst)
   --classes LIST      custom datasets                   --split NAME         default: the test split
   --metric M          voc07 (11-point), voc (area) or coco (AP@[.5:.95] and the 12 COCO numbers);
                       default coco for --dataset coco, else voc07 (train_ssd.py's choice)
@@ -32,17 +33,18 @@ export const evalCommand: Command = {
     const { values: v } = parseFlags(argv, {
       prefix: { type: 'string' }, weights: { type: 'string' }, detections: { type: 'string' }, dataset: { type: 'string' },
       'dataset-root': { type: 'string' }, classes: { type: 'string' }, split: { type: 'string' }, metric: { type: 'string' },
+      'val-rec': { type: 'string' }, 'val-lst': { type: 'string' },
       out: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' },
     });
     const prefix = str(v, 'prefix');
     const detections = str(v, 'detections');
     if (!prefix === !detections) throw new UsageError('give exactly one of --prefix or --detections');
-    const kind = choice(v, 'dataset', ['synth', 'voc', 'custom', 'coco'] as const, 'synth');
+    const kind = choice(v, 'dataset', DATASET_KINDS, 'synth');
     const root = str(v, 'dataset-root', kind === 'synth' ? join('ssdkit-data', 'synth') : '.');
     const split = str(v, 'split');
     const data = await openDatasets({
       kind, root, classes: str(v, 'classes') ? parseClassList(str(v, 'classes')!) : undefined,
-      valSplits: split ? [split] : undefined, valOnly: true, log: (l) => process.stderr.write(l + '\n'),
+      valSplits: split ? [split] : undefined, valFile: str(v, `val-${kind}`), valOnly: true, log: (l) => process.stderr.write(l + '\n'),
     });
     const metric = choice(v, 'metric', VAL_METRIC_KINDS, defaultValMetric(kind));
     let names: string[];

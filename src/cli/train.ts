@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, type Command } from './command.js';
 import { parseFlags, str, num, numList, choice } from './flags.js';
-import { openDatasets, parseClassList, type DatasetKind } from '../train/datasets.js';
+import { openDatasets, parseClassList, DATASET_KINDS, type DatasetKind } from '../train/datasets.js';
 import { trainSSD, type TrainOptions } from '../train/trainSSD.js';
 import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
 import { modelNames } from '../models/index.js';
@@ -20,7 +20,8 @@ const FLAGS = {
   'val-interval': { type: 'string' }, seed: { type: 'string' }, resume: { type: 'string' }, 'start-epoch': { type: 'string' },
   'loss-norm': { type: 'string' }, 'predictor-init': { type: 'string' }, decoder: { type: 'string' }, 'max-batches': { type: 'string' },
   'val-limit': { type: 'string' }, 'pretrained-base': { type: 'string' }, 'on-nonfinite': { type: 'string' }, 'time-budget': { type: 'string' },
-  'val-metric': { type: 'string' },
+  'val-metric': { type: 'string' }, 'train-rec': { type: 'string' }, 'val-rec': { type: 'string' }, 'train-lst': { type: 'string' },
+  'val-lst': { type: 'string' },
 } as const;
 
 export const USAGE = `usage: ssdkit train [options]
@@ -28,9 +29,11 @@ export const USAGE = `usage: ssdkit train [options]
   --network NAME          vgg16_atrous (default), resnet50_v1, mobilenet1.0, resnet34_v1b, ... or 'demo'
                           (the demo's MobileNet0.25 SSD at 256); the model is ssd_<data-shape>_<network>_<dataset>
   --data-shape N          300 (default) or 512
-  --dataset KIND          synth (default, the built-in synthetic set), voc, coco, custom
-  --dataset-root DIR      dataset folder (synth: ./ssdkit-data/synth, voc/coco: ~/.ssdkit/datasets/<kind>)
-  --classes LIST          custom: comma-separated names or a file with one per line
+  --dataset KIND          synth (default, the built-in synthetic set), voc, coco, custom, rec (RecordIO), lst
+  --dataset-root DIR      dataset folder (synth: ./ssdkit-data/synth, others: ~/.ssdkit/datasets/<kind>)
+  --train-rec F, --val-rec F   rec: .rec files (.idx beside them); default <root>/train.rec, <root>/val.rec
+  --train-lst F, --val-lst F   lst: .lst files, images relative to the root; default <root>/train.lst, val.lst
+  --classes LIST          custom (and rec/lst names): comma-separated names or a file with one per line
   --batch-size N          32            -j, --num-workers N  2
   --epochs N              240           --lr X               0.001
   --lr-decay X            0.1           --lr-decay-epoch L   160,200
@@ -51,7 +54,7 @@ export const USAGE = `usage: ssdkit train [options]
 
 export function modelSpecFor(network: string, dataShape: number, dataset: DatasetKind, classes: readonly string[]): ModelSpec {
   if (network === 'demo') return { name: 'ssd_256_mobilenet0.25_demo', preset: demoPreset(), classes: [...classes] };
-  const suffix = dataset === 'synth' || dataset === 'custom' ? 'custom' : dataset;
+  const suffix = dataset === 'voc' || dataset === 'coco' ? dataset : 'custom';
   const name = `ssd_${dataShape}_${network}_${suffix}`;
   if (!modelNames().includes(name)) throw new UsageError(`no model ${name}; available: ${modelNames().join(', ')}`);
   return { name, classes: [...classes] };
@@ -63,13 +66,14 @@ export const trainCommand: Command = {
   usage: USAGE,
   async run(argv) {
     const { values: v } = parseFlags(argv, FLAGS);
-    const dataset = choice(v, 'dataset', ['synth', 'voc', 'coco', 'custom'] as const, 'synth');
+    const dataset = choice(v, 'dataset', DATASET_KINDS, 'synth');
     const network = str(v, 'network', 'vgg16_atrous');
     const dataShape = network === 'demo' ? 256 : num(v, 'data-shape', 300, { integer: true, min: 64 });
     const root = str(v, 'dataset-root') ?? (dataset === 'synth' ? join('ssdkit-data', 'synth') : join(homedir(), '.ssdkit', 'datasets', dataset));
     if (dataset === 'custom' && !str(v, 'classes')) throw new UsageError('--dataset custom needs --classes');
     const log = (l: string) => process.stderr.write(l + '\n');
-    const data = await openDatasets({ kind: dataset, root, classes: str(v, 'classes') ? parseClassList(str(v, 'classes')!) : undefined, log });
+    const files = { trainFile: str(v, `train-${dataset}`), valFile: str(v, `val-${dataset}`) };
+    const data = await openDatasets({ kind: dataset, root, classes: str(v, 'classes') ? parseClassList(str(v, 'classes')!) : undefined, ...files, log });
     const spec = modelSpecFor(network, dataShape, dataset, data.classes);
     const savePrefix = str(v, 'save-prefix', join('ssdkit-runs', spec.name));
     const o: TrainOptions & { valMetric: ValMetricKind } = {

@@ -124,6 +124,9 @@ export function detectionsFormat(entries: readonly unknown[]): DetectionsFormat 
 }
 
 export function scoreDetectionsFile(path: string, dataset: DetectionDataset, metricKind: ValMetricKind = 'voc07'): ScoredDetections {
+  if (dataset.length > 0 && dataset.record(0).coordNormalized) {
+    throw new Error(`${path}: this dataset's labels are fractions of the image size (LST/RecordIO), detections files are scored against pixel labels; evaluate the model instead (--prefix)`);
+  }
   const entries = readJsonArray(path);
   const format = detectionsFormat(entries);
   const ignored: string[] = [];
