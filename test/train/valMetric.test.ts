@@ -128,3 +128,39 @@ test('eval --detections refuses inverted boxes, non-finite scores and unknown cl
     assert.throws(() => scoreDetectionsFile(f, ds), re, text);
   }
 });
+
+test('validate() with the COCO metric feeds image ids and sizes: ground truth made of a first pass\'s detections scores AP 1', async () => {
+  const { writeImage } = await import('../../src/data/imageIO.js');
+  const { buildFromSpec, demoPreset } = await import('../../src/train/modelSpec.js');
+  const { validate } = await import('../../src/train/validate.js');
+  const { manualSeed } = await import('../../src/tensor/index.js');
+  const { noiseImage } = await import('../data/util.js');
+  const root = join(tmp.dir, 'cocoval');
+  mkdirSync(join(root, 'annotations'), { recursive: true });
+  mkdirSync(join(root, 'val'), { recursive: true });
+  const sizes = [[96, 64], [64, 80], [120, 72]] as const;
+  const images = sizes.map(([width, height], i) => ({ id: 10 * i + 7, file_name: `${i}.png`, width, height }));
+  for (const [i, [w, h]] of sizes.entries()) await writeImage(join(root, 'val', `${i}.png`), noiseImage(w, h, i + 1));
+  const categories = [{ id: 3, name: 'a' }, { id: 8, name: 'b' }];
+  const write = (annotations: unknown[]): void => writeFileSync(join(root, 'annotations', 'instances_val.json'), JSON.stringify({ images, annotations, categories }));
+  write([]);
+  manualSeed(11);
+  const net = buildFromSpec({ name: 'demo', preset: demoPreset(64), classes: ['a', 'b'] });
+  try {
+    const load = (): Promise<COCODetection> => COCODetection.load(root, ['instances_val'], { imageDir: 'val', skipEmpty: false, onWarning: () => undefined });
+    const first = await validate(net, await load(), { dataShape: 64, metric: 'voc', collect: true });
+    const annotations = first.detections.flatMap((im) =>
+      im.detections.filter((d) => d.score >= 0.05).map((d, k) => {
+        const [x0, y0, x1, y1] = d.box;
+        return { id: Number(im.id) * 1000 + k, image_id: Number(im.id), category_id: categories[d.classId]!.id, bbox: [x0, y0, x1 - (x0 - 1), y1 - (y0 - 1)], area: (x1 - x0 + 1) * (y1 - y0 + 1), iscrowd: 0 };
+      }),
+    );
+    assert.ok(annotations.length >= 3, `${annotations.length} detections above 0.05`);
+    write(annotations);
+    const second = await validate(net, await load(), { dataShape: 64, metric: 'coco' });
+    assert.equal(second.metric.kind, 'coco');
+    assertClose([second.mAP, second.cocoStats![0]!, second.cocoStats![1]!, second.cocoStats![8]!], [1, 1, 1, 1], 0, 1e-9, 'AP, AP50, AR100');
+  } finally {
+    net.dispose();
+  }
+});
