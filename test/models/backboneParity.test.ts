@@ -1,6 +1,7 @@
 // Forward parity of the other model-zoo SSDs against independent PyTorch models built from torchvision / torch.nn
 // layers (scripts/fixtures/make_backbone_forward_fixtures.py, test/fixtures/forward_<model>.json):
-// ssd_512_resnet50_v1, ssd_512_mobilenet1.0, ssd_300_resnet34_v1b and ssd_512_vgg16_atrous. Formula weights are
+// ssd_512_resnet50_v1, ssd_512_mobilenet1.0, ssd_300_mobilenet1.0_lite, ssd_300_resnet34_v1b and
+// ssd_512_vgg16_atrous. Formula weights are
 // copied by GluonCV parameter name (every trainable parameter and batch-norm statistic; constants — anchors,
 // init_scale — keep their values), the formula input is run in inference mode at a size below the base size,
 // and feature maps and class/box predictions are compared per layer (relative error <= 1e-4).
@@ -99,7 +100,7 @@ function checkLayers(fx: Fixture, feats: Tensor[], cls: Tensor, box: Tensor): Re
   return errors;
 }
 
-for (const model of ['ssd_512_resnet50_v1_voc', 'ssd_512_mobilenet1.0_voc', 'ssd_300_resnet34_v1b_voc', 'ssd_512_vgg16_atrous_voc']) {
+for (const model of ['ssd_512_resnet50_v1_voc', 'ssd_512_mobilenet1.0_voc', 'ssd_300_mobilenet1.0_lite_coco', 'ssd_300_resnet34_v1b_voc', 'ssd_512_vgg16_atrous_voc']) {
   test(`${model} forward matches the PyTorch reference built from torchvision layers (relative error <= 1e-4)`, () => {
     const fx = loadFixture<Fixture>(`forward_${model}.json`);
     const before = memory().liveTensors;
