@@ -164,3 +164,26 @@ test('validate() with the COCO metric feeds image ids and sizes: ground truth ma
     net.dispose();
   }
 });
+
+test('ssdkit eval --detections on a COCO dataset: COCO metric by default, the 12 numbers in the JSON; --metric checked', async () => {
+  const { evalCommand } = await import('../../src/cli/evaluate.js');
+  const f = loadFixture<{ gt: COCOGroundTruth; dets: unknown[]; expected: { stats: number[] } }>('metrics_coco.json');
+  await cocoDataset(f.gt, 'instances_val2017');
+  const dets = join(tmp.dir, 'cli_dets.json');
+  writeFileSync(dets, JSON.stringify(f.dets));
+  const lines: string[] = [];
+  const [log, err] = [console.log, process.stderr.write];
+  console.log = (...a: unknown[]) => void lines.push(a.join(' '));
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    const argv = ['--dataset', 'coco', '--dataset-root', join(tmp.dir, 'instances_val2017'), '--detections', dets, '--out', tmp.dir, '--json'];
+    assert.equal(await evalCommand.run(argv), 0);
+    await assert.rejects(async () => evalCommand.run([...argv, '--metric', 'map']), /--metric must be one of voc07, voc, coco/);
+  } finally {
+    [console.log, process.stderr.write] = [log, err];
+  }
+  const report = JSON.parse(lines.join('\n')) as { metric: string; mAP: number; cocoStats: number[] };
+  assert.equal(report.metric, 'coco');
+  assertClose(report.cocoStats, f.expected.stats, 1e-9, 1e-9, 'CLI COCO stats');
+  assertClose([report.mAP], [f.expected.stats[0]!], 1e-9, 1e-9, 'mAP');
+});
