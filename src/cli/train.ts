@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, type Command } from './command.js';
 import { parseFlags, str, num, numList, choice } from './flags.js';
-import { openDatasets, parseClassList, type DatasetKind } from '../train/datasets.js';
+import { openDatasets, parseClassList, DATASET_KINDS, type DatasetKind } from '../train/datasets.js';
 import { trainSSD, type TrainOptions } from '../train/trainSSD.js';
 import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
 import { modelNames } from '../models/index.js';
@@ -35,6 +35,7 @@ function launchOptions(v: Record<string, unknown>): LaunchOptions | null {
   const nodeRank = num(v, 'node-rank', 0, { integer: true, min: 0, max: nnodes - 1 });
   return { nprocPerNode, nnodes, nodeRank, masterAddr: str(v, 'master-addr', '127.0.0.1'), masterPort: num(v, 'master-port', DEFAULT_MASTER_PORT, { integer: true, min: 1, max: 65535 }) };
 }
+import { defaultValMetric, VAL_METRIC_KINDS } from '../train/valMetric.js';
 
 const FLAGS = {
   network: { type: 'string' }, 'data-shape': { type: 'string' }, 'batch-size': { type: 'string' }, dataset: { type: 'string' },
@@ -46,6 +47,8 @@ const FLAGS = {
   'val-limit': { type: 'string' }, 'pretrained-base': { type: 'string' }, 'on-nonfinite': { type: 'string' }, 'time-budget': { type: 'string' },
   'nproc-per-node': { type: 'string' }, nnodes: { type: 'string' }, 'node-rank': { type: 'string' }, 'master-addr': { type: 'string' },
   'master-port': { type: 'string' }, 'dist-timeout': { type: 'string' }, 'no-overlap': { type: 'boolean' },
+  'val-metric': { type: 'string' }, 'train-rec': { type: 'string' }, 'val-rec': { type: 'string' }, 'train-lst': { type: 'string' },
+  'val-lst': { type: 'string' },
 } as const;
 
 /** The flags the launcher consumes; its workers get the rest. */
@@ -56,9 +59,11 @@ export const USAGE = `usage: ssdkit train [options]
   --network NAME          vgg16_atrous (default), resnet50_v1, mobilenet1.0, resnet34_v1b, ... or 'demo'
                           (the demo's MobileNet0.25 SSD at 256); the model is ssd_<data-shape>_<network>_<dataset>
   --data-shape N          300 (default) or 512
-  --dataset KIND          synth (default, the built-in synthetic set), voc, coco, custom
-  --dataset-root DIR      dataset folder (synth: ./ssdkit-data/synth, voc/coco: ~/.ssdkit/datasets/<kind>)
-  --classes LIST          custom: comma-separated names or a file with one per line
+  --dataset KIND          synth (default, the built-in synthetic set), voc, coco, custom, rec (RecordIO), lst
+  --dataset-root DIR      dataset folder (synth: ./ssdkit-data/synth, others: ~/.ssdkit/datasets/<kind>)
+  --train-rec F, --val-rec F   rec: .rec files (.idx beside them); default <root>/train.rec, <root>/val.rec
+  --train-lst F, --val-lst F   lst: .lst files, images relative to the root; default <root>/train.lst, val.lst
+  --classes LIST          custom (and rec/lst names): comma-separated names or a file with one per line
   --batch-size N          32            -j, --num-workers N  2
   --epochs N              240           --lr X               0.001
   --lr-decay X            0.1           --lr-decay-epoch L   160,200
@@ -67,6 +72,8 @@ export const USAGE = `usage: ssdkit train [options]
   --save-prefix P         ./ssdkit-runs/<model>   --save-interval N  10   --val-interval N  1
   --seed N                233           --resume FILE        a .ckpt written by ssdkit train
   --start-epoch N         0
+  --val-metric M          voc07 (11-point), voc (area) or coco (AP@[.5:.95] selects the best model);
+                          default coco for --dataset coco, else voc07 (train_ssd.py's choice)
   --loss-norm batch|sample             tip 1: normalize by the batch's positives (GluonCV) or per image
   --predictor-init default|xavier|uniform|normal   tip 2: re-initialize predictor weights (xavier = the seed's
                           Xavier(gaussian, out, 2); default keeps GluonCV's Xavier(uniform, avg, 2))
@@ -85,7 +92,7 @@ data-parallel training (torchrun's flags; --batch-size stays the global batch, b
 
 export function modelSpecFor(network: string, dataShape: number, dataset: DatasetKind, classes: readonly string[]): ModelSpec {
   if (network === 'demo') return { name: 'ssd_256_mobilenet0.25_demo', preset: demoPreset(), classes: [...classes] };
-  const suffix = dataset === 'synth' || dataset === 'custom' ? 'custom' : dataset;
+  const suffix = dataset === 'voc' || dataset === 'coco' ? dataset : 'custom';
   const name = `ssd_${dataShape}_${network}_${suffix}`;
   if (!modelNames().includes(name)) throw new UsageError(`no model ${name}; available: ${modelNames().join(', ')}`);
   return { name, classes: [...classes] };
@@ -97,7 +104,7 @@ export const trainCommand: Command = {
   usage: USAGE,
   async run(argv) {
     const { values: v } = parseFlags(argv, FLAGS);
-    const dataset = choice(v, 'dataset', ['synth', 'voc', 'coco', 'custom'] as const, 'synth');
+    const dataset = choice(v, 'dataset', DATASET_KINDS, 'synth');
     const network = str(v, 'network', 'vgg16_atrous');
     const dataShape = network === 'demo' ? 256 : num(v, 'data-shape', 300, { integer: true, min: 64 });
     const root = str(v, 'dataset-root') ?? (dataset === 'synth' ? join('ssdkit-data', 'synth') : join(homedir(), '.ssdkit', 'datasets', dataset));
@@ -111,7 +118,8 @@ export const trainCommand: Command = {
     const distributed = distributedFromEnv();
     if (distributed && v['dist-timeout'] !== undefined) distributed.timeoutMs = 1000 * num(v, 'dist-timeout', 120, { min: 1 });
     const isMain = (distributed?.rank ?? 0) === 0;
-    const data = await openDatasets({ kind: dataset, root, classes: str(v, 'classes') ? parseClassList(str(v, 'classes')!) : undefined, log });
+    const files = { trainFile: str(v, `train-${dataset}`), valFile: str(v, `val-${dataset}`) };
+    const data = await openDatasets({ kind: dataset, root, classes: str(v, 'classes') ? parseClassList(str(v, 'classes')!) : undefined, ...files, log });
     const spec = modelSpecFor(network, dataShape, dataset, data.classes);
     const savePrefix = str(v, 'save-prefix', join('ssdkit-runs', spec.name));
     const o: TrainOptions = {
@@ -141,8 +149,10 @@ export const trainCommand: Command = {
       onNonFinite: choice(v, 'on-nonfinite', ['skip', 'stop'] as const, 'skip'),
       distributed,
       overlapGradReduce: v['no-overlap'] !== true,
+      valMetric: choice(v, 'val-metric', VAL_METRIC_KINDS, defaultValMetric(dataset)),
       log,
     };
+    if (o.valMetric === 'coco' && dataset !== 'coco') throw new UsageError('--val-metric coco needs --dataset coco (it evaluates against the instances JSON)');
     manualSeed(o.seed); // initial weights from --seed as well
     const net = buildFromSpec(spec);
     const pretrainedBase = str(v, 'pretrained-base');

@@ -78,11 +78,14 @@ export class COCODetection extends RecordDataset {
   readonly root: string;
   /** JSON category id → contiguous class id. */
   readonly jsonIdToContiguous: ReadonlyMap<number, number>;
+  /** The instances files read, one per split (the COCO metric evaluates against the original JSON). */
+  readonly annotationFiles: readonly string[];
 
-  private constructor(root: string, classes: readonly string[], map: ReadonlyMap<number, number>, records: DetectionRecord[], warnings: DataWarnings) {
+  private constructor(root: string, classes: readonly string[], map: ReadonlyMap<number, number>, records: DetectionRecord[], warnings: DataWarnings, files: readonly string[]) {
     super('COCO', classes, records, warnings);
     this.root = root;
     this.jsonIdToContiguous = map;
+    this.annotationFiles = files;
   }
 
   static async load(root: string, splits: readonly string[] = ['instances_val2017'], opts: COCOLoadOptions = {}): Promise<COCODetection> {
@@ -100,7 +103,7 @@ export class COCODetection extends RecordDataset {
       records.push(...parsed.records);
     }
     warnings.flush(`COCO ${root}`);
-    return new COCODetection(root, classes ?? [], map ?? new Map(), records, warnings);
+    return new COCODetection(root, classes ?? [], map ?? new Map(), records, warnings, splits.map((split) => join(root, 'annotations', `${split}.json`)));
   }
 }
 

@@ -8,6 +8,8 @@ export * from './imageIO.js';
 export { VOCDetection, CustomVOCDetection, VOC_CLASSES, parseVOCAnnotation, formatVOCAnnotation, type VOCLoadOptions, type VOCAnnotation, type VOCObject } from './voc.js';
 export { COCODetection, cocoBoxToCorners, type COCOLoadOptions } from './coco.js';
 export { LstDetection, parseLstLabel, type LstLoadOptions } from './lst.js';
+export { RecordFileDetection, readRecordImage, type RecordFileLoadOptions } from './recordFileDetection.js';
+export { readRecordAt, unpackIR, parseIdx, scanRecords, bufferSource, fileSource, RecordIOError, RECORDIO_MAGIC, type IRRecord, type ByteSource } from './recordio.js';
 export { makeSyntheticVOC, synthSplits, synthId, SYNTH_CLASSES, type SyntheticVOCOptions, type SyntheticVOCSummary } from './synth.js';
 export { makeScene, type Scene, type SceneObject } from './synthScene.js';
 export { readSample, SampleError, type Sample } from './sample.js';

@@ -69,6 +69,20 @@ export class LstDetection extends RecordDataset {
 }
 
 /**
+ * The objects of one image (LST line or RecordIO record) that are usable: a non-empty box inside the image
+ * ([0, 1] when normalized) and an integer class in [0, numClasses); the others are dropped with a warning.
+ */
+export function keepValidObjects(label: Label, where: string, normalized: boolean, numClasses: number, warnings: DataWarnings): Label {
+  return label.filter((r, k) => {
+    const [x0, y0, x1, y1] = r as [number, number, number, number];
+    const inRange = normalized ? x0 >= 0 && y0 >= 0 && x1 <= 1 && y1 <= 1 : x0 >= 0 && y0 >= 0;
+    const ok = x0 < x1 && y0 < y1 && inRange && Number.isInteger(r[4]) && r[4]! >= 0 && r[4]! < numClasses;
+    if (!ok) warnings.warn(`${where}: object ${k + 1} [${r.slice(0, 5).join(', ')}] is invalid (empty, out of range or class not in [0, ${numClasses})), dropped`);
+    return ok;
+  });
+}
+
+/**
  * Parses the text of one LST file (`filename` is named as file:line in every message); bad lines and objects
  * are skipped through `warnings`. Classes are `opts.classes`, else class0..classN up to the largest class id.
  */
@@ -102,13 +116,7 @@ export function parseLstText(text: string, filename: string, opts: LstLoadOption
       warnings.warn(`${where}: ${(err as Error).message}, skipped`);
       return;
     }
-    const good = label.filter((r, k) => {
-      const [x0, y0, x1, y1] = r as [number, number, number, number];
-      const inRange = normalized ? x0 >= 0 && y0 >= 0 && x1 <= 1 && y1 <= 1 : x0 >= 0 && y0 >= 0;
-      const ok = x0 < x1 && y0 < y1 && inRange && Number.isInteger(r[4]) && r[4]! >= 0 && r[4]! < numClasses;
-      if (!ok) warnings.warn(`${where}: object ${k + 1} [${r.slice(0, 5).join(', ')}] is invalid (empty, out of range or class not in [0, ${numClasses})), dropped`);
-      return ok;
-    });
+    const good = keepValidObjects(label, where, normalized, numClasses, warnings);
     if (good.length === 0) warnings.warn(`${where}: image ${clip(path)} has no valid objects`);
     for (const r of good) maxCls = Math.max(maxCls, r[4]!);
     records.push({

@@ -2,6 +2,7 @@
 // decode the image (bounded, see imageIO.ts), check it against the annotation's stated size, scale LST's
 // normalized coordinates (spec §8.3). Failures are SampleErrors naming the record and the file.
 import { decodeImage, DEFAULT_MAX_PIXELS } from './imageIO.js';
+import { readRecordImage } from './recordFileDetection.js';
 import type { DetectionRecord, Label, RGBImage } from './types.js';
 
 export interface Sample {
@@ -13,13 +14,14 @@ export interface Sample {
 export class SampleError extends Error {}
 
 export function describeRecord(r: DetectionRecord): string {
-  return `record '${r.id}' (${r.imagePath})`;
+  return `record '${r.id}' (${r.imagePath}${r.recordOffset === undefined ? '' : ` at byte ${r.recordOffset}`})`;
 }
 
 export async function readSample(record: DetectionRecord, opts: { maxPixels?: number } = {}): Promise<Sample> {
   let image: RGBImage<Uint8Array>;
   try {
-    image = await decodeImage(record.imagePath, { maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS });
+    const src = record.recordOffset === undefined ? record.imagePath : readRecordImage(record.imagePath, record.recordOffset);
+    image = await decodeImage(src, { maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS });
   } catch (err) {
     const m = err instanceof Error ? err.message : String(err);
     throw new SampleError(`${describeRecord(record)}: ${m.replace(`${record.imagePath}: `, '')}`);

@@ -23,6 +23,8 @@ export interface DetectionRecord {
   height?: number;
   /** LST: coordinates are fractions of the image size, scaled once the image is decoded (spec §8.3). */
   coordNormalized?: boolean;
+  /** RecordIO: imagePath is the .rec file and the image is in the record starting at this byte. */
+  recordOffset?: number;
   /** Where the label came from (annotation file, or `file:line`), for messages. */
   source?: string;
 }

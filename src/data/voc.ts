@@ -171,10 +171,30 @@ async function readIds(root: string, folder: string, name: string): Promise<stri
   } catch (err) {
     throw new Error(`VOC split ${folder}/${name}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim().split(/\s+/)[0] ?? '')
-    .filter((l) => l.length > 0);
+  return parseImageSetIds(text, file);
+}
+
+/**
+ * The ids of an ImageSets/Main list (first word of each non-blank line). Ids become file names under
+ * Annotations/ and JPEGImages/, so an id that could leave them — a path separator, '.' or '..', a NUL or other
+ * control character, a drive prefix — is refused: `file:line: image id "../../x" ...`.
+ */
+export function parseImageSetIds(text: string, file: string): string[] {
+  const ids: string[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const id = line.trim().split(/\s+/)[0] ?? '';
+    if (id.length === 0) return;
+    if (!isPlainId(id)) {
+      throw new Error(`${file}:${i + 1}: image id ${JSON.stringify(clip(id, 80))} is not a plain file name (path separators, '.', '..', control characters and drive prefixes would leave the dataset folder); refused`);
+    }
+    ids.push(id);
+  });
+  return ids;
+}
+
+function isPlainId(id: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return id !== '.' && id !== '..' && !/[\\/:\u0000-\u001f\u007f]/.test(id);
 }
 
 async function readBounded(file: string, maxBytes: number): Promise<string> {

@@ -40,6 +40,12 @@ export interface SSDPreset extends SSDAnchorConfig {
   pretrained: boolean;
   /** Spec caveat, when there is one. */
   note?: string;
+  /** FeatureExpander's reduce_ratio and min_depth when not GluonCV's defaults (1, 128). */
+  reduceRatio?: number;
+  minDepth?: number;
+  /** Predictor convolution kernel and padding when not 3 / 1 (get_ssd's predictors_kernel / predictors_pad). */
+  predictorsKernel?: number;
+  predictorsPad?: number;
 }
 
 const R3 = [1, 2, 0.5];
@@ -111,7 +117,7 @@ const LIST: SSDPreset[] = [
     {
       base: 'mobilenet1.0', features: ['relu22_fwd', 'relu26_fwd'], filters: [512, 256, 256, 128], baseSize: 300,
       sizes: [60, 105, 150, 195, 240, 285, 300], ratios: [R3, R5, R5, R5, R5, R5], steps: [16, 30, 60, 100, 150, 300],
-      featureSizes: [19, 10, 5, 3, 2, 1], anchorKind: 'lite',
+      featureSizes: [19, 10, 5, 3, 2, 1], anchorKind: 'lite', reduceRatio: 0.5, minDepth: 64, predictorsKernel: 1, predictorsPad: 0,
       note: 'LiteAnchorGenerator; feature sizes derived (stride 16 and 32, then four stride-2 extras), 1917 anchors like TF ssd_mobilenet_v1',
     },
     {},

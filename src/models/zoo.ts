@@ -10,7 +10,9 @@
 // model. Initialization is train_ssd.py's `net.initialize()`: every parameter's own initializer (spec §5), the
 // default Uniform(0.07) for the rest (backbone convs without a file, the FeatureExpander layers).
 // Bases implemented: vgg16_atrous (300, 512), resnet18_v1, resnet50_v1, mobilenet1.0, mobilenet0.25,
-// resnet34_v1b. Not implemented: resnet101_v2, resnet152_v2 and the mobilenet1.0_lite variant.
+// resnet34_v1b, and the mobilenet1.0 lite variant (1x1 predictors, LiteAnchorGenerator). Not implemented:
+// resnet101_v2 and resnet152_v2 (their FeatureExpander outputs name MXNet symbols inside pre-activation blocks
+// whose numbering cannot be checked here; see README).
 import { type Initializer } from '../nn/index.js';
 import { getPreset, presetNames, type SSDPreset } from './presets.js';
 import { SSD, type ClassDecoderKind } from './ssd/ssd.js';
@@ -49,7 +51,7 @@ const SUPPORTED_BASES = ['vgg16_atrous', 'resnet18_v1', 'resnet50_v1', 'mobilene
 
 /** Whether getModel can build the preset (its backbone is implemented). */
 export function isSupported(preset: SSDPreset): boolean {
-  return SUPPORTED_BASES.includes(preset.base) && preset.anchorKind === 'ssd';
+  return SUPPORTED_BASES.includes(preset.base) && (preset.anchorKind === 'ssd' || preset.anchorKind === 'lite');
 }
 
 /** The registered SSD names getModel can build. */
@@ -69,7 +71,11 @@ function featureFactory(p: SSDPreset): () => MultiFeatureExtractor {
         new FeatureExpander({ network: getResNetV1(p.base === 'resnet18_v1' ? 18 : 50), networkName: p.base, outputs: p.features, numFilters: filters });
     case 'mobilenet1.0':
     case 'mobilenet0.25':
-      return () => new FeatureExpander({ network: getMobileNet(p.base === 'mobilenet1.0' ? 1 : 0.25), networkName: p.base, outputs: p.features, numFilters: filters });
+      return () =>
+        new FeatureExpander({
+          network: getMobileNet(p.base === 'mobilenet1.0' ? 1 : 0.25), networkName: p.base, outputs: p.features, numFilters: filters,
+          reduceRatio: p.reduceRatio, minDepth: p.minDepth,
+        });
     case 'resnet34_v1b':
       // GluonCV builds layer3 with stride 2 and then sets it to 1 (spec §2.6).
       return () => new ResNetV1bSSD({ network: getResNetV1b(34, { strides: [1, 2, 1, 2] }), networkName: 'resnet34_v1b', addFilters: filters });
@@ -93,6 +99,8 @@ export function buildSSD(preset: SSDPreset, classes: readonly string[], options:
     steps: preset.steps,
     classes,
     anchorKind: preset.anchorKind,
+    predictorsKernel: preset.predictorsKernel,
+    predictorsPad: preset.predictorsPad,
     ...options,
   });
 }

@@ -1,11 +1,14 @@
 // Opens the training and validation sets the commands name: 'voc' (VOC2007/2012 layout, train 07+12 trainval,
 // validate 07 test, spec §8.1), 'coco' (instances_train2017 / instances_val2017, §8.2), 'custom' (a VOC-format
-// folder with the user's classes), and 'synth' (the built-in synthetic dataset, generated on first use).
+// folder with the user's classes), 'synth' (the built-in synthetic dataset, generated on first use), and 'rec' /
+// 'lst' (RecordFileDetection / LstDetection, spec §8.3: im2rec.py's train.rec + val.rec, or train.lst + val.lst
+// with images relative to the root; any other file names through trainFile / valFile).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VOCDetection, CustomVOCDetection, COCODetection, makeSyntheticVOC, SYNTH_CLASSES, type DetectionDataset } from '../data/index.js';
+import { VOCDetection, CustomVOCDetection, COCODetection, LstDetection, RecordFileDetection, makeSyntheticVOC, SYNTH_CLASSES, type DetectionDataset } from '../data/index.js';
 
-export type DatasetKind = 'voc' | 'coco' | 'custom' | 'synth';
+export type DatasetKind = 'voc' | 'coco' | 'custom' | 'synth' | 'rec' | 'lst';
+export const DATASET_KINDS: readonly DatasetKind[] = ['synth', 'voc', 'coco', 'custom', 'rec', 'lst'];
 
 export interface DatasetOptions {
   kind: DatasetKind;
@@ -18,6 +21,11 @@ export interface DatasetOptions {
   /** synth: images to generate when the folder does not exist yet. */
   synthImages?: number;
   synthSeed?: number;
+  /** rec/lst: the training and validation files (default {root}/train.rec, {root}/val.rec; .lst likewise). */
+  trainFile?: string;
+  valFile?: string;
+  /** Open only the validation set (evaluation): `train` is the validation set too. */
+  valOnly?: boolean;
   log?: (line: string) => void;
 }
 
@@ -52,8 +60,8 @@ export async function openDatasets(o: DatasetOptions): Promise<OpenedDatasets> {
       return { train, val, classes: SYNTH_CLASSES };
     }
     case 'voc': {
-      const train = await VOCDetection.load(o.root, o.trainSplits ?? ['2007/trainval', '2012/trainval'], { onWarning: log });
       const val = await VOCDetection.load(o.root, o.valSplits ?? ['2007/test'], { onWarning: log });
+      const train = o.valOnly ? val : await VOCDetection.load(o.root, o.trainSplits ?? ['2007/trainval', '2012/trainval'], { onWarning: log });
       return { train, val, classes: train.classes };
     }
     case 'custom': {
@@ -61,9 +69,19 @@ export async function openDatasets(o: DatasetOptions): Promise<OpenedDatasets> {
       const val = await CustomVOCDetection.loadCustom(o.root, o.valSplits ?? ['VOC2007/test'], { classes: train.classes, onWarning: log });
       return { train, val, classes: train.classes };
     }
+    case 'rec':
+    case 'lst': {
+      const file = (f: string | undefined, split: string): string => f ?? join(o.root, `${split}.${o.kind}`);
+      const load = (path: string, classes: readonly string[] | undefined): Promise<DetectionDataset> =>
+        o.kind === 'rec' ? RecordFileDetection.load(path, { classes, onWarning: log }) : LstDetection.load(path, { root: o.root, classes, onWarning: log });
+      const val0 = o.valOnly ? await load(file(o.valFile, 'val'), o.classes) : undefined;
+      const train = val0 ?? (await load(file(o.trainFile, 'train'), o.classes));
+      const val = val0 ?? (await load(file(o.valFile, 'val'), train.classes));
+      return { train, val, classes: train.classes };
+    }
     case 'coco': {
-      const train = await COCODetection.load(o.root, o.trainSplits ?? ['instances_train2017'], {});
       const val = await COCODetection.load(o.root, o.valSplits ?? ['instances_val2017'], { skipEmpty: false });
+      const train = o.valOnly ? val : await COCODetection.load(o.root, o.trainSplits ?? ['instances_train2017'], {});
       return { train, val, classes: train.classes };
     }
   }

@@ -1,16 +1,16 @@
 // Evaluation of an SSD on a dataset (train_ssd.py's validate(), GluonCV scripts/detection/ssd/train_ssd.py; spec
 // §7.2/§7.7): the validation transform, inference with NMS 0.45 / top-400, boxes clipped to the input, and the
-// VOC07 11-point mAP (or area mAP) with difficult objects ignored. In data-parallel training each rank predicts
+// VOC07 11-point mAP (or area mAP, or COCO's AP@[.5:.95]: valMetric.ts) with difficult objects ignored. In data-parallel training each rank predicts
 // its share of the images (every worldSize-th) and the per-image records are gathered to every rank and fed to
 // the metric in dataset order, so the mAP equals a one-process evaluation. Also collects the detections, mapped
 // back to original image pixels, so `ssdkit eval` and `ssdkit detect` can write them.
 import { type Tensor, cat, noGrad, tidy } from '../tensor/index.js';
 import type { SSD } from '../models/index.js';
 import { DataLoader, fieldsToTensors, ssdValTransformSpec, type Batch, type DetectionDataset, type Shard } from '../data/index.js';
-import { VOC07MApMetric, VOCMApMetric } from '../metrics/index.js';
+import { createValMetric, type ValMetric, type ValMetricKind } from './valMetric.js';
 import { ProgressBar } from '../util/progress.js';
 
-export type ValMetricKind = 'voc07' | 'voc' | 'coco';
+export type { ValMetricKind } from './valMetric.js';
 
 export interface ImageDetections {
   id: string;
@@ -33,7 +33,7 @@ export interface ValidateOptions {
   dataShape: number;
   batchSize?: number;
   numWorkers?: number;
-  /** 'voc07' (11-point, train_ssd.py's) or 'voc' (area). */
+  /** 'voc07' (11-point, train_ssd.py's default for VOC), 'voc' (area) or 'coco' (COCO datasets; valMetric.ts). */
   metric?: ValMetricKind;
   /** Keep the detections per image (for files); default false. */
   collect?: boolean;
@@ -48,7 +48,9 @@ export interface ValidateResult {
   names: string[];
   values: number[];
   mAP: number;
-  metric: VOC07MApMetric | VOCMApMetric;
+  metric: ValMetric;
+  /** COCO metric: the 12 standard numbers. */
+  cocoStats?: number[];
   detections: ImageDetections[];
   skipped: number;
 }
@@ -74,12 +76,6 @@ function rowsOf(t: Tensor): number[][][] {
     out.push(img);
   }
   return out;
-}
-
-function createMetric(kind: ValMetricKind, classes: readonly string[]): VOC07MApMetric | VOCMApMetric {
-  if (kind === 'voc07') return new VOC07MApMetric({ classNames: [...classes] });
-  if (kind === 'voc') return new VOCMApMetric({ classNames: [...classes] });
-  throw new RangeError(`validate: metric '${kind}' is not available here (voc07 or voc)`);
 }
 
 /** Detections and ground truth of one batch as image records. */
@@ -148,7 +144,7 @@ function detectionsOf(r: ImageRecord, dataset: DetectionDataset, dataShape: numb
 }
 
 export async function validate(net: SSD, dataset: DetectionDataset, o: ValidateOptions): Promise<ValidateResult> {
-  const metric = createMetric(o.metric ?? 'voc07', dataset.classes);
+  const metric = createValMetric(o.metric ?? 'voc07', dataset, { dataShape: o.dataShape });
   const wasTraining = net.training;
   net.eval();
   net.setNms(0.45, 400, 100);
@@ -164,16 +160,17 @@ export async function validate(net: SSD, dataset: DetectionDataset, o: ValidateO
   const shares = o.shard && o.shard.worldSize > 1 ? o.shard.gather(share) : [share];
   const records = shares.flatMap((s) => s.records).sort((a, b) => a.index - b.index);
   for (const r of records) {
-    metric.update(
-      [r.rows.map((d) => d.slice(2, 6))],
-      [r.rows.map((d) => d[0]!)],
-      [r.rows.map((d) => d[1]!)],
-      [r.gt.map((g) => g.slice(0, 4))],
-      [r.gt.map((g) => g[4]!)],
-      [r.gt.map((g) => g[5]!)],
-    );
+    metric.update({
+      boxes: [r.rows.map((d) => d.slice(2, 6))],
+      classIds: [r.rows.map((d) => d[0]!)],
+      scores: [r.rows.map((d) => d[1]!)],
+      gtBoxes: [r.gt.map((g) => g.slice(0, 4))],
+      gtIds: [r.gt.map((g) => g[4]!)],
+      difficult: [r.gt.map((g) => g[5]!)],
+      images: [{ id: dataset.record(r.index).id, width: r.size[0], height: r.size[1] }],
+    });
   }
-  const [names, values] = metric.get();
+  const { names, values, mAP, cocoStats } = metric.get();
   const detections = o.collect ? records.map((r) => detectionsOf(r, dataset, o.dataShape)) : [];
-  return { names, values, mAP: values[values.length - 1]!, metric, detections, skipped: shares.reduce((n, s) => n + s.skipped, 0) };
+  return { names, values, mAP, metric, cocoStats, detections, skipped: shares.reduce((n, s) => n + s.skipped, 0) };
 }

@@ -12,15 +12,19 @@ import { join, relative, isAbsolute } from 'node:path';
 import sharp from 'sharp';
 import { Random } from '../../src/data/random.js';
 import { XmlError } from '../../src/data/xml.js';
-import { parseVOCAnnotation, formatVOCAnnotation, VOCDetection } from '../../src/data/voc.js';
+import { parseVOCAnnotation, formatVOCAnnotation, parseImageSetIds, VOCDetection } from '../../src/data/voc.js';
 import { parseCOCOInstances, COCODetection, type COCOLoadOptions } from '../../src/data/coco.js';
 import { parseLstText, LstDetection } from '../../src/data/lst.js';
 import { decodeImage, imageInfo, ImageDecodeError } from '../../src/data/imageIO.js';
+import { bufferSource, scanRecords, RecordIOError } from '../../src/data/recordio.js';
+import { parseRecordLabels } from '../../src/data/recordFileDetection.js';
+import { readFileSync } from 'node:fs';
+import { fixturePath } from '../helpers.js';
 import { DataWarnings } from '../../src/data/warnings.js';
 import type { Label } from '../../src/data/types.js';
 import {
   vocDocument, vocAttacks, mutateText, randomText, VOC_TOKENS, cocoDocument, cocoAttacks, toJson, JSON_TOKENS,
-  lstDocument, lstAttacks, LST_TOKENS, mutateImage, pngClaiming, jpegClaiming, randomBytes,
+  lstDocument, lstAttacks, LST_TOKENS, imageSetDocument, mutateRecordIO, recordIOAttacks, HOSTILE_IDS, IMAGESET_TOKENS, mutateImage, pngClaiming, jpegClaiming, randomBytes,
 } from './fuzzInputs.js';
 import { noiseImage, tempDir } from './util.js';
 
@@ -95,7 +99,7 @@ function isSize(v: unknown): v is number {
 }
 
 /** Runs a synchronous parse, timing it; returns the result or records why the failure is not acceptable. */
-function attempt<T>(f: Findings, where: string, file: string, input: string, kinds: readonly (abstract new (...a: never[]) => Error)[], run: () => T): T | undefined {
+function attempt<T>(f: Findings, where: string, file: string, input: string | Buffer, kinds: readonly (abstract new (...a: never[]) => Error)[], run: () => T): T | undefined {
   f.cases++;
   const t0 = performance.now();
   try {
@@ -155,6 +159,69 @@ test(`VOC XML annotations: ${N} generated, mutated and handcrafted inputs parse 
 // ---------------------------------------------------------------------------------------------------------
 
 const ROOT = '/data/coco';
+
+test(`VOC ImageSets lists: ${N} generated, mutated and handcrafted lists give ids inside the dataset or fail naming file:line`, () => {
+  const f = new Findings();
+  const rng = new Random(9_306);
+  const root = '/data/voc/VOC2007';
+  for (let i = 0; i < N; i++) {
+    const file = `fuzz/ImageSets/Main/${i}.txt`;
+    let text: string;
+    let kind: string;
+    if (i < HOSTILE_IDS.length) [text, kind] = [`2007_000001\n${HOSTILE_IDS[i]!}\n2007_000002`, `hostile id ${i}`];
+    else {
+      const r = rng.random();
+      kind = r < 0.45 ? 'generated' : r < 0.97 ? 'mutated' : 'random';
+      text = kind === 'generated' ? imageSetDocument(rng) : kind === 'mutated' ? mutateText(rng, imageSetDocument(rng), IMAGESET_TOKENS) : randomText(rng);
+    }
+    const where = `imageset case ${i} (${kind})`;
+    const ids = attempt(f, where, file, text, [Error], () => parseImageSetIds(text, file));
+    if (ids === undefined) continue;
+    for (const id of ids) {
+      for (const sub of ['Annotations', 'JPEGImages']) {
+        const dir = join(root, sub);
+        const rel = relative(dir, join(dir, `${id}.xml`));
+        if (rel.split('/').includes('..') || isAbsolute(rel) || rel.includes('/') || id.includes('\0')) f.add(`id ${JSON.stringify(id.slice(0, 60))} leaves ${sub}`, where, text);
+      }
+    }
+  }
+  f.assertNone('ImageSets');
+});
+
+test(`RecordIO files: ${N} mutated, random and handcrafted .rec files parse or fail clearly, with bounded records`, () => {
+  const f = new Findings();
+  const rng = new Random(9_307);
+  const seed = readFileSync(fixturePath('detection.rec'));
+  const attacks = recordIOAttacks(seed.subarray(0, 600));
+  const maxRecordBytes = 1 << 20;
+  for (let i = 0; i < N; i++) {
+    const file = `fuzz/rec/${i}.rec`;
+    let bytes: Buffer;
+    let kind: string;
+    if (i < attacks.length) ({ bytes, name: kind } = attacks[i]!);
+    else {
+      kind = rng.random() < 0.97 ? 'mutated' : 'random';
+      bytes = kind === 'mutated' ? mutateRecordIO(rng, seed) : randomBytes(rng, rng.randrange(2000));
+    }
+    const where = `rec case ${i} (${kind})`;
+    const src = bufferSource(bytes, file);
+    const warnings = new DataWarnings(() => undefined);
+    const out = attempt(f, where, file, bytes, [RecordIOError], () => {
+      const entries = scanRecords(src, maxRecordBytes).map((offset, k) => ({ key: String(k), offset }));
+      return parseRecordLabels(src, entries, { maxRecordBytes }, warnings);
+    });
+    const mp = messageProblems(warnings.messages, file);
+    if (mp) f.add(mp, where, bytes);
+    if (out === undefined) continue;
+    if (out.classes.length > 100_000) f.add(`${out.classes.length} classes generated`, where, bytes);
+    for (const rec of out.records) {
+      if (!(Number.isSafeInteger(rec.recordOffset) && rec.recordOffset! < bytes.length)) f.add(`record offset ${rec.recordOffset} outside the file`, where, bytes);
+      const lp = labelProblem(rec.label, 1, 1, out.classes.length);
+      if (lp) f.add(lp, where, bytes);
+    }
+  }
+  f.assertNone('RecordIO');
+});
 
 test(`COCO instances JSON: ${N} generated, mutated and handcrafted inputs parse or fail clearly`, () => {
   const f = new Findings();
@@ -410,6 +477,11 @@ test('the file-reading loaders name the file for hostile VOC, COCO and LST files
     if (lp) problems.push(`VOC record ${r.id}: ${lp}`);
   }
   if (!warnings.every((w) => w.includes(join(tmp.dir, 'voc')))) problems.push('a VOC warning does not name its file');
+  // An ImageSets list with an id that leaves the dataset: the load is refused naming the list file and line.
+  const list = join(voc, 'ImageSets', 'Main', 'escape.txt');
+  writeFileSync(list, `${ids[0]}\n../../../somewhere/x\n`);
+  await assert.rejects(VOCDetection.load(join(tmp.dir, 'voc'), ['2007/escape'], { classes: VOC_CLASSES, checkImages: false, onWarning: () => undefined }),
+    (e: Error) => e.message.includes(`${list}:2`) && e.message.includes('../../../somewhere/x'));
 
   // COCO and LST: 60 fuzzed files each through load().
   const coco = join(tmp.dir, 'coco');

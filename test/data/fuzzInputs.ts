@@ -428,6 +428,95 @@ export function lstAttacks(): { name: string; text: string; classes?: string[] }
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// VOC ImageSets/Main lists: ids become Annotations/{id}.xml and JPEGImages/{id}.jpg
+
+/** Ids that would leave the dataset folder, or are otherwise not plain file names. */
+export const HOSTILE_IDS: readonly string[] = [
+  '../../../somewhere/x', '..', '.', '/etc/passwd', 'a/../../b', '..\\..\\x', 'C:\\x', 'C:x', 'a\u0000b', '\u0000',
+  'sub/dir', 'x/..', '\u001b[2J', 'a\u007fb', '%2e%2e%2f', '....//', `${'../'.repeat(200)}x`,
+];
+
+/** One ImageSets list of 0–10 lines (sometimes hundreds): VOC-like ids, some hostile, with optional second words. */
+export function imageSetDocument(rng: Random): string {
+  const n = rng.bernoulli(0.97) ? rng.randrange(11) : rng.randrange(400);
+  const eol = pick(rng, ['\n', '\r\n', '\n\n']);
+  const line = (): string => {
+    const id = rng.bernoulli(0.9) ? `${2007 + rng.randrange(6)}_${String(rng.randrange(1e6)).padStart(6, '0')}` : pick(rng, HOSTILE_IDS);
+    return rng.bernoulli(0.2) ? `${id} ${pick(rng, ['1', '-1', '0'])}` : id;
+  };
+  return Array.from({ length: n }, line).join(eol);
+}
+
+export const IMAGESET_TOKENS: readonly string[] = ['/', '\\', '..', '.', '\u0000', ':', '\n', ' ', '\t', ...HOSTILE_IDS];
+
+// ---------------------------------------------------------------------------------------------------------
+// RecordIO (.rec framing, IRHeader, packed label)
+
+const REC_MAGIC = 0xced7230a;
+const U32_HOSTILE = [0, 1, 3, 4, 7, 24, 0x1fffffff, 0x20000000, 0x3fffffff, 0x7fffffff, 0xffffffff, 0xced7230a];
+
+/** One record part: magic, lrecord (cflag, length), data, padding. */
+export function recordPart(cflag: number, data: Buffer, length = data.length): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(REC_MAGIC, 0);
+  head.writeUInt32LE(((cflag << 29) | (length & 0x1fffffff)) >>> 0, 4);
+  return Buffer.concat([head, data, Buffer.alloc((4 - (data.length % 4)) % 4)]);
+}
+
+/** An IRHeader payload with `label` floats (flag = its length) and `image` bytes. */
+export function irPayload(label: readonly number[], image: Buffer, flag = label.length): Buffer {
+  const h = Buffer.alloc(24 + 4 * label.length);
+  h.writeUInt32LE(flag >>> 0, 0);
+  h.writeBigUInt64LE(7n, 8);
+  label.forEach((v, i) => h.writeFloatLE(v, 24 + 4 * i));
+  return Buffer.concat([h, image]);
+}
+
+/** A .rec file's bytes mutated at the framing level: part headers rewritten with hostile lengths and flags,
+ * parts duplicated or cut, payload headers and labels changed; then (sometimes) byte-level mutations. */
+export function mutateRecordIO(rng: Random, src: Buffer): Buffer {
+  let b = Buffer.from(src);
+  const heads: number[] = [];
+  for (let i = 0; i + 8 <= b.length; i += 4) if (b.readUInt32LE(i) === REC_MAGIC) heads.push(i);
+  const n = 1 + rng.randrange(3);
+  for (let k = 0; k < n && heads.length > 0; k++) {
+    const h = pick(rng, heads);
+    if (h + 8 > b.length) continue;
+    switch (rng.randrange(5)) {
+      case 0: b.writeUInt32LE(((rng.randrange(8) << 29) | (b.readUInt32LE(h + 4) & 0x1fffffff)) >>> 0, h + 4); break;
+      case 1: b.writeUInt32LE(pick(rng, U32_HOSTILE) >>> 0, h + 4); break;
+      case 2: if (h + 12 <= b.length) b.writeUInt32LE(pick(rng, U32_HOSTILE) >>> 0, h + 8); break; // IRHeader flag
+      case 3: if (h + 36 <= b.length) b.writeFloatLE(pick(rng, [NaN, Infinity, -1, 0, 1e30, 4294967296, 2.5, 1e6]), h + 8 + 24 + 4 * rng.randrange(3)); break;
+      default: b = Buffer.concat([b.subarray(0, h), b.subarray(h, h + 8 + rng.randrange(200)), b.subarray(h)]);
+    }
+  }
+  return rng.bernoulli(0.4) ? mutateImage(rng, b) : b;
+}
+
+/** Handcrafted RecordIO attacks: lengths claiming far more than the file, endless continuation parts, huge
+ * label counts, continuation flags out of order, an empty file. */
+export function recordIOAttacks(jpeg: Buffer): { name: string; bytes: Buffer }[] {
+  const ok = irPayload([2, 5, 0, 0.1, 0.1, 0.5, 0.5], jpeg);
+  const many = Array.from({ length: 20000 }, () => recordPart(2, Buffer.alloc(0)));
+  return [
+    { name: 'length 2^29-1, 8 bytes of file', bytes: recordPart(0, Buffer.alloc(0), 0x1fffffff) },
+    { name: 'first part, then 20000 empty middle parts, no end', bytes: Buffer.concat([recordPart(1, Buffer.alloc(4)), ...many]) },
+    { name: 'label count 2^32-1', bytes: recordPart(0, irPayload([2, 5, 0, 0.1, 0.1, 0.5, 0.5], jpeg, 0xffffffff)) },
+    { name: 'end part first', bytes: recordPart(3, ok) },
+    { name: 'middle part first', bytes: recordPart(2, ok) },
+    { name: 'first part of odd length', bytes: Buffer.concat([recordPart(1, Buffer.alloc(5)), recordPart(3, ok)]) },
+    { name: 'two first parts', bytes: Buffer.concat([recordPart(1, Buffer.alloc(4)), recordPart(1, ok)]) },
+    { name: 'payload shorter than the IRHeader', bytes: recordPart(0, Buffer.alloc(10)) },
+    { name: 'NaN label', bytes: recordPart(0, irPayload([2, 5, NaN, 0.1, 0.1, 0.5, 0.5], jpeg)) },
+    { name: 'header width 1e9', bytes: recordPart(0, irPayload([1e9, 5, 0, 0.1, 0.1, 0.5, 0.5], jpeg)) },
+    { name: 'class 4294967296', bytes: recordPart(0, irPayload([2, 5, 4294967296, 0.1, 0.1, 0.5, 0.5], jpeg)) },
+    { name: 'truncated part header', bytes: recordPart(0, ok).subarray(0, 6) },
+    { name: 'zeros', bytes: Buffer.alloc(4096) },
+    { name: 'empty', bytes: Buffer.alloc(0) },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Images
 
 function pngChunk(type: string, data: Buffer): Buffer {

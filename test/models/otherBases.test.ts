@@ -119,9 +119,19 @@ test('ssd_300_resnet34_v1b_coco: layer3 at stride 1, 38x38x128 and 19x19x512 plu
   });
 });
 
+test('ssd_300_mobilenet1.0_lite_coco: 1x1 predictors, reduce_ratio 0.5 / min_depth 64 expander, LiteAnchorGenerator (1917 anchors)', () => {
+  check('ssd_300_mobilenet1.0_lite_coco', { featureSizes: [19, 10, 5, 3, 2, 1], anchors: 1917, classes: 80 }, (net) => {
+    assert.deepEqual([...net.features.outChannels], [512, 1024, 512, 256, 256, 128]);
+    assert.deepEqual(shapeOf(net, 'ssd0_convpredictor0_conv0_weight'), [3 * 81, 512, 1, 1], 'layer 0: 3 lite anchors, 1x1 kernel');
+    assert.deepEqual(shapeOf(net, 'ssd0_convpredictor3_conv0_weight'), [6 * 4, 1024, 1, 1]);
+    assert.deepEqual(shapeOf(net, 'expand_trans_conv0_weight'), [256, 1024, 1, 1]);
+    assert.deepEqual(shapeOf(net, 'expand_trans_conv3_weight'), [64, 256, 1, 1]);
+    assert.deepEqual(shapeOf(net, 'expand_conv3_weight'), [128, 64, 3, 3]);
+  });
+});
+
 test('getModel refuses the backbones that are not implemented, naming the ones that are', () => {
   assert.throws(() => getModel('ssd_512_resnet101_v2_voc', { pretrainedBase: false }), /resnet101_v2.*available: .*ssd_300_vgg16_atrous_voc/s);
-  assert.throws(() => getModel('ssd_300_mobilenet1.0_lite_coco', { pretrainedBase: false }), /lite/);
   assert.throws(() => getModel('ssd_300_vgg16_atrous_custom', { pretrainedBase: false }), /needs classes/);
   assert.throws(() => getModel('ssd_300_vgg16', {}), /unknown model/);
 });

@@ -47,6 +47,9 @@ export interface SSDOptions extends BlockOptions {
   anchorAllocSize?: number;
   anchorKind?: AnchorKind;
   clsDecoder?: ClassDecoderKind;
+  /** Predictor kernel and padding (get_ssd's predictors_kernel / predictors_pad; default 3 / 1, lite: 1 / 0). */
+  predictorsKernel?: number;
+  predictorsPad?: number;
 }
 
 export interface ResetClassOptions {
@@ -118,8 +121,9 @@ export class SSD extends Block {
         this.#anchorGens.push(ag);
         asz = Math.max(Math.floor(asz / 2), 16);
         const inChannels = features.outChannels[i]!;
-        const cp = new ConvPredictor({ channels: ag.numDepth * (this.#classes.length + 1), inChannels });
-        const bp = new ConvPredictor({ channels: ag.numDepth * 4, inChannels });
+        const conv = { inChannels, kernelSize: options.predictorsKernel ?? 3, padding: options.predictorsPad ?? 1 };
+        const cp = new ConvPredictor({ channels: ag.numDepth * (this.#classes.length + 1), ...conv });
+        const bp = new ConvPredictor({ channels: ag.numDepth * 4, ...conv });
         cls.add(cp);
         box.add(bp);
         this.#classPreds.push(cp);
