@@ -53,5 +53,8 @@ export {
   type MxnetArray,
   type MxnetParamsContent,
 } from './mxnetParams.js';
+export { decodePth, looksLikePth, PthError, type DecodedPth } from './pth.js';
+export { unpickle, PickleError, type PickleValue, type UnpickleOptions } from './pickle.js';
+export { readZipDirectory, ZipError, type ZipLimits, type ZipEntry } from './zipDirectory.js';
 export { describeParameters, snakeCase, camelCase, type ParameterNames } from './parameterNames.js';
 export { summarizeModel, type ModelSummary, type ParameterSummary } from './summary.js';
