@@ -30,7 +30,11 @@ export { ResNetV1b, BasicBlockV1b, BottleneckV1b, getResNetV1b, RESNET_V1B_SPEC,
 export { ResNetV1bSSD, type ResNetV1bSSDOptions } from './ssd/resnetV1bSSD.js';
 export { MobileNet, getMobileNet, type MobileNetOptions } from './ssd/mobilenet.js';
 export { resolveReuseWeights, reshapeParameter, type ReuseWeights } from './ssd/resetClass.js';
-export { getModel, buildSSD, modelNames, isSupported, type GetModelOptions } from './zoo.js';
+export { getModel, getDetector, buildSSD, modelNames, isSupported, type GetModelOptions } from './zoo.js';
+export { TorchvisionSSD300, SSDFeatureExtractorVGG, SSDHead, SSDScoringHead, SSD300_VGG16_CONFIG } from './torchvision/ssd300Vgg16.js';
+export { getTorchvisionModel, isTorchvisionModel, TORCHVISION_MODELS, type TorchvisionModelName, type TorchvisionModelOptions } from './torchvision/zoo.js';
+export { TORCHVISION_COCO_CATEGORIES } from './torchvision/categories.js';
+export { type TorchvisionDetections } from './torchvision/postprocess.js';
 export { getModelFile, defaultModelRoot, GLUONCV_SHA1 } from './modelStore.js';
 export {
   loadWeights,

@@ -13,7 +13,7 @@ import { unzipSync } from 'fflate';
 import { type Tensor, fromTypedArray } from '../tensor/index.js';
 import { type AnyTypedArray, type DType } from '../tensor/dtype.js';
 import { type PickleCallable, type PickleObject, type PickleValue, PickleError, unpickle } from './pickle.js';
-import { readZipDirectory, type ZipLimits } from './zipDirectory.js';
+import { readZipDirectory, type ZipDirectory, type ZipLimits } from './zipDirectory.js';
 
 export class PthError extends Error {
   override name = 'PthError';
@@ -140,7 +140,7 @@ export function decodePth(buf: Uint8Array, source = '<buffer>', limits: ZipLimit
   const globals = allowedGlobals(source);
   let root: PickleValue;
   try {
-    const files = unzipSync(buf, { filter: (f) => f.name === pkl[0]!.name && dir.accept(f) });
+    const files = readEntries(buf, dir, new Set([pkl[0]!.name]));
     root = unpickle(files[pkl[0]!.name]!, {
       source,
       findGlobal: (m, n) => globals.get(`${m}.${n}`),
@@ -171,11 +171,11 @@ function describe(v: PickleValue): string {
   return Array.isArray(v) ? 'list' : v === null ? 'None' : typeof v === 'object' && 'kind' in v ? (v.kind === 'object' ? v.type : v.qualifiedName) : typeof v;
 }
 
-function materialize(buf: Uint8Array, dir: ReturnType<typeof readZipDirectory>, prefix: string, records: Map<string, TensorRecord>, source: string): Map<string, Tensor> {
+function materialize(buf: Uint8Array, dir: ZipDirectory, prefix: string, records: Map<string, TensorRecord>, source: string): Map<string, Tensor> {
   const wanted = new Set([...records.values()].map((r) => `${prefix}data/${r.storage.key}`));
   const missing = [...wanted].filter((n) => !dir.entries.some((e) => e.name === n));
   if (missing.length) throw new PthError(`${source}: storages missing from the archive: ${missing.join(', ')}`);
-  const files = unzipSync(buf, { filter: (f) => wanted.has(f.name) && dir.accept(f) });
+  const files = readEntries(buf, dir, wanted);
   const out = new Map<string, Tensor>();
   try {
     for (const [name, rec] of records) out.set(name, toTensor(name, rec, files[`${prefix}data/${rec.storage.key}`]!, source));
@@ -183,6 +183,19 @@ function materialize(buf: Uint8Array, dir: ReturnType<typeof readZipDirectory>, 
     for (const t of out.values()) t.dispose();
     throw e;
   }
+  return out;
+}
+
+/** The named entries' bytes: stored ones read in place (their bounds were checked), deflated ones by fflate. */
+function readEntries(buf: Uint8Array, dir: ZipDirectory, names: Set<string>): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  const deflated = new Set<string>();
+  for (const e of dir.entries) {
+    if (!names.has(e.name)) continue;
+    if (e.method === 0) out[e.name] = buf.subarray(e.dataOffset, e.dataOffset + e.size);
+    else deflated.add(e.name);
+  }
+  if (deflated.size) Object.assign(out, unzipSync(buf, { filter: (f) => deflated.has(f.name) && dir.accept(f) }));
   return out;
 }
 

@@ -1,8 +1,9 @@
 // Checks a zip archive's directory (PKWARE APPNOTE 6.3: end of central directory, its zip64 form, the central
 // and local file headers) before fflate decompresses anything, for files from strangers (pth.ts): every entry's
 // data must lie inside the file, a stored entry's sizes must agree, a deflated one may not expand more than
-// `maxRatio` times nor the archive beyond `maxBytes`, and names are unique. fflate's unzipSync then reads only
-// entries this directory `accept`s (its filter sees the same sizes), so no allocation follows an unchecked size.
+// `maxRatio` times nor the archive beyond `maxBytes`, and names are unique. Stored entries are then read in place
+// at their checked offsets; fflate's unzipSync inflates only deflated entries this directory `accept`s (its
+// filter sees the same sizes), into buffers of the checked size, so no allocation follows an unchecked size.
 export interface ZipLimits {
   /** Largest total uncompressed size (default 4 GiB). */
   maxBytes?: number;

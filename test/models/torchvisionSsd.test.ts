@@ -1,0 +1,69 @@
+// torchvision:ssd300_vgg16 (src/models/torchvision/) against Debian's python3-torchvision 0.14
+// (scripts/fixtures/make_torchvision_ssd_fixture.py): the default boxes and the input transform against the
+// committed fixture, and — where /usr/bin/python3 has torchvision (scripts/setup.sh installs it as root) — the
+// whole detector: the script's seeded random weights, saved with torch.save(model.state_dict()) into a temp dir
+// (~140 MB, never committed), loaded from the .pth and run on the same image give torchvision's 200 detections:
+// the same labels in the same order, boxes and scores within 1e-4 relative.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getModel, SSD300_VGG16_CONFIG, TorchvisionSSD300, WeightsError } from '../../src/models/index.js';
+import { transformImage } from '../../src/models/torchvision/transform.js';
+import { decodeImage } from '../../src/data/index.js';
+import { assertClose, fixturePath, loadFixture, ROOT } from '../helpers.js';
+
+interface Fixture {
+  transformed: { shape: number[]; sum: number; first: number[] };
+  anchors: { count: number; rows: Record<string, number[]> };
+  detections: { boxes: number[][]; scores: number[]; labels: number[] };
+}
+const fx = loadFixture<Fixture>('torchvision_ssd300.json');
+const dir = mkdtempSync(join(tmpdir(), 'ssdkit-tv-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('DefaultBoxGenerator: 8732 default boxes, rows as torchvision computes them', () => {
+  const net = new TorchvisionSSD300();
+  const a = net.anchors();
+  assert.deepEqual(a.shape, [fx.anchors.count, 4]);
+  for (const [i, row] of Object.entries(fx.anchors.rows)) assertClose(a.narrow(0, Number(i), 1), row, 0, 1e-6, `anchor ${i}`);
+  net.dispose();
+});
+
+test('GeneralizedRCNNTransform: normalize then bilinear resize to 300x300', async () => {
+  const img = await decodeImage(fixturePath("torchvision_ssd300_input.png"));
+  const x = transformImage(img, SSD300_VGG16_CONFIG.transform);
+  assert.deepEqual(x.shape, fx.transformed.shape);
+  assertClose(x.narrow(2, 0, 1).narrow(3, 0, 4), fx.transformed.first, 1e-6, 1e-4, 'first pixels');
+  assertClose([x.double().sum().item()], [fx.transformed.sum], 1e-6, 0, 'sum');
+  x.dispose();
+});
+
+function haveTorchvision(): boolean {
+  return spawnSync('/usr/bin/python3', ['-c', 'import torchvision'], { stdio: 'ignore' }).status === 0;
+}
+
+test('the detector equals torchvision 0.14 on a torch.save state dict (boxes, scores <= 1e-4 relative)', async (t) => {
+  if (!haveTorchvision()) {
+    t.skip('/usr/bin/python3 has no torchvision (scripts/setup.sh installs python3-torchvision as root)');
+    return;
+  }
+  const made = spawnSync('/usr/bin/python3', [join(ROOT, 'scripts/fixtures/make_torchvision_ssd_fixture.py'), '--weights', dir], { encoding: 'utf8', timeout: 600_000 });
+  assert.equal(made.status, 0, made.stderr);
+  const net = getModel('torchvision:ssd300_vgg16', { pretrained: join(dir, 'ssd300_vgg16_seed17.pth') });
+  const d = net.detectImage(await decodeImage(fixturePath('torchvision_ssd300_input.png')));
+  net.dispose();
+  assert.deepEqual(Array.from(d.labels), fx.detections.labels);
+  assertClose(d.scores, fx.detections.scores, 1e-4, 0, 'scores');
+  assertClose(d.boxes, fx.detections.boxes, 1e-4, 1e-4, 'boxes');
+});
+
+test('a state dict for another model is refused, naming the missing and mis-shaped tensors', () => {
+  assert.throws(
+    () => getModel('torchvision:ssd300_vgg16', { pretrained: fixturePath('pth/conv_bad.pth') }),
+    (e: unknown) => e instanceof WeightsError && /conv_bad\.pth.*not in the model \(1\): weight/s.test(e.message) && /missing from .*backbone\.features\.0\.weight/.test(e.message),
+  );
+  assert.throws(() => getModel('torchvision:ssd300_vgg16', { pretrained: true, root: dir }), /put torchvision's ssd300_vgg16_coco-b556d3b4\.pth at /);
+});
