@@ -7,10 +7,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getModel, SSD300_VGG16_CONFIG, TorchvisionSSD300, WeightsError } from '../../src/models/index.js';
+import { getModel, SSD300_VGG16_CONFIG, TORCHVISION_COCO_CATEGORIES, TorchvisionSSD300, WeightsError } from '../../src/models/index.js';
+import { detectCommand } from '../../src/cli/detect.js';
+import type { ImageDetections } from '../../src/train/validate.js';
 import { transformImage } from '../../src/models/torchvision/transform.js';
 import { decodeImage } from '../../src/data/index.js';
 import { assertClose, fixturePath, loadFixture, ROOT } from '../helpers.js';
@@ -58,6 +60,17 @@ test('the detector equals torchvision 0.14 on a torch.save state dict (boxes, sc
   assert.deepEqual(Array.from(d.labels), fx.detections.labels);
   assertClose(d.scores, fx.detections.scores, 1e-4, 0, 'scores');
   assertClose(d.boxes, fx.detections.boxes, 1e-4, 1e-4, 'boxes');
+
+  // The same through `ssdkit detect --model torchvision:ssd300_vgg16 --weights FILE`.
+  t.mock.method(console, 'log', () => {});
+  const out = join(dir, 'out');
+  const png = fixturePath('torchvision_ssd300_input.png');
+  assert.equal(await detectCommand.run(['--model', 'torchvision:ssd300_vgg16', '--weights', join(dir, 'ssd300_vgg16_seed17.pth'), png, '--out', out]), 0);
+  const [written] = JSON.parse(readFileSync(join(out, 'detections.json'), 'utf8')) as ImageDetections[];
+  assert.deepEqual(written!.detections.map((r) => r.classId), fx.detections.labels);
+  assert.equal(written!.detections[0]!.className, TORCHVISION_COCO_CATEGORIES[fx.detections.labels[0]!]);
+  assertClose(written!.detections.map((r) => r.score), fx.detections.scores, 1e-4, 0, 'CLI scores');
+  assertClose(written!.detections.flatMap((r) => r.box), fx.detections.boxes, 1e-4, 1e-4, 'CLI boxes');
 });
 
 test('a state dict for another model is refused, naming the missing and mis-shaped tensors', () => {
