@@ -60,5 +60,7 @@ export {
 export { decodePth, looksLikePth, PthError, type DecodedPth } from './pth.js';
 export { unpickle, PickleError, type PickleValue, type UnpickleOptions } from './pickle.js';
 export { readZipDirectory, ZipError, type ZipLimits, type ZipEntry } from './zipDirectory.js';
+export { loadPretrainedBase, formatPretrainedBaseReport, type PretrainedBaseReport } from './pretrainedBase.js';
+export { torchvisionBackboneKind, vgg16ToAtrous, decimate } from './torchvisionBase.js';
 export { describeParameters, snakeCase, camelCase, type ParameterNames } from './parameterNames.js';
 export { summarizeModel, type ModelSummary, type ParameterSummary } from './summary.js';
