@@ -98,6 +98,11 @@ function isKey(v: PickleValue): v is PickleKey {
 
 /** Unpickles `bytes` with only the caller's globals (see the file header). */
 export function unpickle(bytes: Uint8Array, o: UnpickleOptions): PickleValue {
+  return unpickleFrom(bytes, o).value;
+}
+
+/** unpickle for a stream of several pickles: the first one's value and the offset just after its STOP. */
+export function unpickleFrom(bytes: Uint8Array, o: UnpickleOptions): { value: PickleValue; end: number } {
   let opStart = 0;
   const fail = (msg: string): never => {
     throw new PickleError(`${o.source}: bad pickle at byte ${opStart}: ${msg}`);
@@ -160,8 +165,8 @@ export function unpickle(bytes: Uint8Array, o: UnpickleOptions): PickleValue {
       case 0x80: r.u8(); break; // PROTO
       case 0x95: r.take(8); break; // FRAME
       case 0x2e: { // STOP
-        const v = pop();
-        return v;
+        const value = pop();
+        return { value, end: r.pos };
       }
       case 0x28: stack.push(MARK); break;
       case 0x29: stack.push([]); break; // EMPTY_TUPLE

@@ -8,11 +8,11 @@
 //   const { tensors, skipped } = decodePth(readFileSync('ssd300_vgg16_coco-b556d3b4.pth'), 'ssd300...pth');
 //
 // Nested dicts are flattened with dotted names ({'model': {...}} -> 'model.conv.weight'); non-tensor leaves are
-// listed in `skipped`. The legacy (pre-1.6) non-zip format is refused with a message saying how to re-save.
+// listed in `skipped`. The legacy (pre-1.6) non-zip format (a stream of pickles and raw storages) is read too.
 import { unzipSync } from 'fflate';
 import { type Tensor, fromTypedArray } from '../tensor/index.js';
 import { type AnyTypedArray, type DType } from '../tensor/dtype.js';
-import { type PickleCallable, type PickleObject, type PickleValue, PickleError, unpickle } from './pickle.js';
+import { type PickleCallable, type PickleObject, type PickleValue, type UnpickleOptions, PickleError, unpickle, unpickleFrom } from './pickle.js';
 import { readZipDirectory, type ZipDirectory, type ZipLimits } from './zipDirectory.js';
 
 export class PthError extends Error {
@@ -130,9 +130,7 @@ export function looksLikePth(buf: Uint8Array): boolean {
 
 /** Reads a torch.save file's state dict without running code from it (see the file header). */
 export function decodePth(buf: Uint8Array, source = '<buffer>', limits: ZipLimits = {}): DecodedPth {
-  if (buf[0] === 0x80 && buf[1] === 0x02) {
-    throw new PthError(`${source}: the legacy (PyTorch < 1.6) torch.save format is not supported; re-save it with torch.save(torch.load(f), f2) in PyTorch >= 1.6`);
-  }
+  if (buf[0] === 0x80 && buf[1] === 0x02) return decodeLegacyPth(buf, source);
   const dir = readZipDirectory(buf, source, limits);
   const pkl = dir.entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
   if (pkl.length !== 1) throw new PthError(`${source}: not a torch.save archive (${pkl.length} '<archive>/data.pkl' entries, expected 1)`);
@@ -157,6 +155,50 @@ export function decodePth(buf: Uint8Array, source = '<buffer>', limits: ZipLimit
   return { tensors: materialize(buf, dir, prefix, records, source), skipped };
 }
 
+const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+/**
+ * The legacy format (`_legacy_save`): pickles of the magic number, protocol version 1001 and sys_info, the
+ * object (persistent ids ('storage', type, key, location, numel, view_metadata)), the sorted storage keys; then
+ * per key an int64 element count and the raw little-endian bytes.
+ */
+function decodeLegacyPth(buf: Uint8Array, source: string): DecodedPth {
+  const globals = allowedGlobals(source);
+  const options: UnpickleOptions = { source, findGlobal: (m, n) => globals.get(`${m}.${n}`), allowedGlobals: [...globals.keys()] };
+  let pos = 0;
+  const next = (o: UnpickleOptions = options): PickleValue => {
+    const r = unpickleFrom(buf.subarray(pos), o);
+    pos += r.end;
+    return r.value;
+  };
+  const fail = (m: string): never => {
+    throw new PthError(`${source}: ${m}`);
+  };
+  if (next() !== LEGACY_MAGIC) fail('not a torch.save file (bad magic number)');
+  if (next() !== 1001) fail('unknown legacy torch.save protocol version');
+  const info = next();
+  if (!(info instanceof Map) || info.get('little_endian') !== true) fail('a big-endian legacy file is not supported');
+  const refs = new Map<string, StorageRef>();
+  const load = persistentLoad(source);
+  const root = next({ ...options, persistentLoad: (pid) => { const r = load(pid) as StorageRef; refs.set(r.key, r); return r; } });
+  const keys = next();
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) fail('the storage key list is damaged');
+  const data = new Map<string, Uint8Array>();
+  for (const key of keys as string[]) {
+    const ref = refs.get(key) ?? fail(`storage '${key}' is listed but not used`);
+    if (pos + 8 > buf.length) fail(`truncated before storage '${key}'`);
+    const count = new DataView(buf.buffer, buf.byteOffset + pos, 8).getBigInt64(0, true);
+    const bytes = Number(count) * STORAGE_TYPES[ref.storageType]!.bytes;
+    if (count < 0n || pos + 8 + bytes > buf.length) fail(`storage '${key}' claims ${count} elements, past the end of the file (truncated?)`);
+    data.set(key, buf.subarray(pos + 8, pos + 8 + bytes));
+    pos += 8 + bytes;
+  }
+  const records = new Map<string, TensorRecord>();
+  const skipped: string[] = [];
+  flatten(root, '', records, skipped, source);
+  return { tensors: toTensors(records, (k) => data.get(k) ?? fail(`storage '${k}' is missing`), source), skipped };
+}
+
 function flatten(v: PickleValue, prefix: string, out: Map<string, TensorRecord>, skipped: string[], source: string): void {
   if (!(v instanceof Map)) {
     if (prefix === '') throw new PthError(`${source}: holds a ${describe(v)}, not a state dict`);
@@ -176,9 +218,14 @@ function materialize(buf: Uint8Array, dir: ZipDirectory, prefix: string, records
   const missing = [...wanted].filter((n) => !dir.entries.some((e) => e.name === n));
   if (missing.length) throw new PthError(`${source}: storages missing from the archive: ${missing.join(', ')}`);
   const files = readEntries(buf, dir, wanted);
+  return toTensors(records, (key) => files[`${prefix}data/${key}`]!, source);
+}
+
+/** Every record as a tensor over its storage's bytes; all or nothing. */
+function toTensors(records: Map<string, TensorRecord>, bytesOf: (key: string) => Uint8Array, source: string): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   try {
-    for (const [name, rec] of records) out.set(name, toTensor(name, rec, files[`${prefix}data/${rec.storage.key}`]!, source));
+    for (const [name, rec] of records) out.set(name, toTensor(name, rec, bytesOf(rec.storage.key), source));
   } catch (e) {
     for (const t of out.values()) t.dispose();
     throw e;

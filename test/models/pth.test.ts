@@ -45,8 +45,18 @@ test('a pickle calling os.system or builtins.eval is refused, naming the file an
   assert.throws(() => decodePth(pth('evil_eval.pth'), 'evil_eval.pth'), /evil_eval\.pth: .*global '__builtin__\.eval'/);
 });
 
-test('the legacy (pre-1.6) format is refused with how to re-save', () => {
-  assert.throws(() => decodePth(pth('legacy.pth'), 'legacy.pth'), /legacy\.pth: the legacy .* re-save/);
+test('the legacy (pre-1.6, non-zip) format: tensors read, truncation and bad magic refused', () => {
+  const { tensors } = decodePth(pth('legacy.pth'), 'legacy.pth');
+  assert.deepEqual([...tensors.keys()], ['w', 'v']);
+  assert.deepEqual(tensors.get('w')!.toArray(), [1, 2]);
+  assert.deepEqual(tensors.get('v')!.shape, [2, 2]);
+  assert.deepEqual(tensors.get('v')!.toArray(), [0, 2, 1, 3]);
+  dispose(tensors);
+  const buf = pth('legacy.pth');
+  assert.throws(() => decodePth(buf.subarray(0, buf.length - 3), 'cut.pth'), /cut\.pth: storage '.*' claims \d+ elements, past the end of the file/);
+  const bad = Buffer.from(buf);
+  bad[4] ^= 0xff;
+  assert.throws(() => decodePth(bad, 'bad.pth'), /bad\.pth: not a torch\.save file \(bad magic number\)/);
 });
 
 test('a truncated file is refused, naming the file', () => {
