@@ -35,6 +35,7 @@ export { TorchvisionSSD300, SSDFeatureExtractorVGG, SSDHead, SSDScoringHead, SSD
 export { getTorchvisionModel, isTorchvisionModel, TORCHVISION_MODELS, type TorchvisionModelName, type TorchvisionModelOptions } from './torchvision/zoo.js';
 export { TORCHVISION_COCO_CATEGORIES } from './torchvision/categories.js';
 export { type TorchvisionDetections } from './torchvision/postprocess.js';
+export { detectImage, detectDecoded, toRGB, type ImageInput, type DetectionRow, type ImageDetectOptions } from './imageDetect.js';
 export { getModelFile, defaultModelRoot, GLUONCV_SHA1 } from './modelStore.js';
 export {
   loadWeights,

@@ -1,6 +1,6 @@
-// `ssdkit detect` (src/cli/detect.ts) and detectImages (src/train/detectImages.ts) as a new user meets them: a
-// zoo model with a weights file, images given as paths, bytes or decoded RGB (same detections), one unreadable
-// file and a directory among good images (each reported by name, the good ones still written, exit status 1).
+// `ssdkit detect` (src/cli/detect.ts), detectImages and net.detect on images as a new user meets them: a zoo
+// model with a weights file; images as paths, bytes or decoded RGB give the same detections; one unreadable file
+// and a directory among good images are each reported by name, the good ones still written, exit status 1.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
@@ -60,7 +60,9 @@ test('detect --model --weights: a bad file and a directory are reported, the goo
   const net = getModel(MODEL, { classes: CLASSES, pretrained: weights });
   const fromBytes = await detectImages(net, images.map((p) => readFileSync(p)));
   const fromRGB = await detectImage(net, await decodeImage(images[1]!));
+  const viaNet = await net.detect(readFileSync(images[0]!));
   net.dispose();
+  assert.deepEqual(viaNet, written[0]!.detections);
   assert.deepEqual(fromBytes.map((d) => d.detections), written.map((d) => d.detections));
   assert.deepEqual(fromBytes.map((d) => [d.id, d.width, d.height]), [['image0', 160, 120], ['image1', 90, 200]]);
   assert.deepEqual(fromRGB, written[1]!.detections);

@@ -11,13 +11,15 @@
 //
 //   const net = getModel('torchvision:ssd300_vgg16', { pretrained: 'ssd300_vgg16_coco-b556d3b4.pth' });
 //   const { boxes, scores, labels } = net.detectImage(await decodeImage('street.jpg'));
-import { type Tensor, cat, dispose, keep, noGrad, tidy } from '../../tensor/index.js';
+//   const rows = await net.detect(readFileSync('street.jpg'));   // [{ classId, className, score, box }, ...]
+import { Tensor, cat, dispose, keep, noGrad, tidy } from '../../tensor/index.js';
 import { Block, Conv2D, MaxPool2D, ReLU, Sequential, init, type BlockOptions, type Layer, type Parameter } from '../../nn/index.js';
 import type { RGBImage } from '../../data/types.js';
 import { TORCHVISION_COCO_CATEGORIES } from './categories.js';
 import { defaultBoxes, numAnchors, type DefaultBoxOptions } from './defaultBoxes.js';
 import { decodeBoxes, selectDetections, type TorchvisionDetections, type TorchvisionPostprocessOptions } from './postprocess.js';
 import { resizeBoxes, transformImage, type TorchvisionTransformOptions } from './transform.js';
+import { detectImage, type DetectionRow, type ImageInput } from '../imageDetect.js';
 
 /** torchvision's `_xavier_init` (xavier_uniform_, bias 0) for the SSD-specific convs. */
 const xavier = { weightInitializer: init.Xavier({ rndType: 'uniform', factorType: 'avg', magnitude: 3 }), biasInitializer: init.Zero() };
@@ -181,6 +183,16 @@ export class TorchvisionSSD300 extends Block {
         return out;
       }),
     );
+  }
+
+  /**
+   * A normalized (B, 3, 300, 300) batch: detectBatch. An image (path, JPEG/PNG bytes or decoded RGB): resolves
+   * to its detections in its own pixels, classId = torchvision's label (src/models/imageDetect.ts).
+   */
+  detect(x: Tensor): TorchvisionDetections[];
+  detect(x: ImageInput): Promise<DetectionRow[]>;
+  detect(x: Tensor | ImageInput): TorchvisionDetections[] | Promise<DetectionRow[]> {
+    return x instanceof Tensor ? this.detectBatch(x) : detectImage(this, x);
   }
 
   /** torchvision's model([image]) for one 8-bit RGB image: detections in the image's own pixels. */
