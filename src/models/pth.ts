@@ -254,6 +254,12 @@ function toTensor(name: string, rec: TensorRecord, bytes: Uint8Array, source: st
   }
   if (rec.size.length !== rec.stride.length) throw new PthError(`${source}: '${name}' has ${rec.size.length} sizes but ${rec.stride.length} strides`);
   const count = rec.size.reduce((a, b) => a * b, 1);
+  if (rec.size.length > 64) throw new PthError(`${source}: '${name}' has ${rec.size.length} dimensions`);
+  if (count > numel) {
+    // Only a broadcast (stride-0) view can have more elements than its storage; state dicts never hold one, and
+    // a forged size would make us allocate without bound.
+    throw new PthError(`${source}: '${name}' [${rec.size.join(', ')}] has more elements (${count}) than its storage (${numel})`);
+  }
   const last = rec.offset + rec.size.reduce((a, s, i) => a + (s > 0 ? (s - 1) * rec.stride[i]! : 0), 0);
   if (count > 0 && last >= numel) throw new PthError(`${source}: '${name}' [${rec.size.join(', ')}] reaches element ${last} of a storage of ${numel}`);
   const contiguous = rec.size.every((s, d) => s <= 1 || rec.stride[d] === rec.size.slice(d + 1).reduce((a, b) => a * b, 1));

@@ -79,6 +79,13 @@ test('a deflate bomb and lying sizes are refused before decompression', () => {
   assert.throws(() => decodePth(buf, 'liar.pth'), /liar\.pth: '.*' claims 2147483647 bytes .* file ends/);
 });
 
+test('a tensor claiming more elements than its storage is refused before allocation', () => {
+  // _rebuild_tensor_v2(storage '0' of 2 floats, offset 0, size (1e9,), stride (0,), False, OrderedDict())
+  const pkl = Buffer.from('\x80\x02ccollections\nOrderedDict\n)R(X\x01\x00\x00\x00wctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x02tQK\x00J\x00\xca\x9a;\x85K\x00\x85\x89ccollections\nOrderedDict\n)RtRu.', 'latin1');
+  const forged = zipSync({ 'x/data.pkl': pkl, 'x/data/0': new Uint8Array(8) });
+  assert.throws(() => decodePth(forged, 'forged.pth'), /forged\.pth: 'w' \[1000000000\] has more elements \(1000000000\) than its storage \(2\)/);
+});
+
 test('a non-tensor root and a missing storage are errors naming the file', () => {
   const list = zipSync({ 'x/data.pkl': Buffer.from('\x80\x02]q\x00.', 'latin1') });
   assert.throws(() => decodePth(list, 'list.pth'), /list\.pth: holds a list, not a state dict/);
@@ -104,3 +111,21 @@ test('loadWeights: a .pth state dict with mis-shaped and missing tensors names e
 function extract(buf: Uint8Array, name: string): Uint8Array {
   return unzipSync(buf, { filter: (f) => f.name === name })[name]!;
 }
+
+test('random byte damage (zip and legacy) gives a named PthError, ZipError or PickleError, never a crash', () => {
+  let seed = 1;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  for (const file of ['state.pth', 'legacy.pth']) {
+    const src = pth(file);
+    for (let i = 0; i < 500; i++) {
+      const b = Buffer.from(src);
+      for (let k = 1 + Math.floor(rnd() * 4); k > 0; k--) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+      try {
+        dispose(decodePth(b, 'damaged.pth').tensors);
+      } catch (e) {
+        assert.ok(['PthError', 'ZipError', 'PickleError'].includes((e as Error).name), `${file} mutation ${i}: ${(e as Error).name}: ${(e as Error).message}`);
+        assert.match((e as Error).message, /^damaged\.pth: /);
+      }
+    }
+  }
+});
