@@ -199,14 +199,15 @@ function decodeLegacyPth(buf: Uint8Array, source: string): DecodedPth {
   return { tensors: toTensors(records, (k) => data.get(k) ?? fail(`storage '${k}' is missing`), source), skipped };
 }
 
-function flatten(v: PickleValue, prefix: string, out: Map<string, TensorRecord>, skipped: string[], source: string): void {
+function flatten(v: PickleValue, prefix: string, out: Map<string, TensorRecord>, skipped: string[], source: string, depth = 0): void {
+  if (depth > 32) throw new PthError(`${source}: dicts nested more than 32 deep at '${prefix.slice(0, 60)}...'`);
   if (!(v instanceof Map)) {
     if (prefix === '') throw new PthError(`${source}: holds a ${describe(v)}, not a state dict`);
     if (isObject<TensorRecord>(v, 'tensor')) out.set(prefix.slice(0, -1), v);
     else skipped.push(prefix.slice(0, -1));
     return;
   }
-  for (const [k, x] of v) flatten(x, `${prefix}${String(k)}.`, out, skipped, source);
+  for (const [k, x] of v) flatten(x, `${prefix}${String(k)}.`, out, skipped, source, depth + 1);
 }
 
 function describe(v: PickleValue): string {
