@@ -9,7 +9,7 @@ import { parseFlags, str, num } from './flags.js';
 import { loadTrainedModel } from '../train/modelSpec.js';
 import { parseClassList } from '../train/datasets.js';
 import { detectImages, type Detector, type DetectOptions } from '../train/detectImages.js';
-import { getDetector, SSD } from '../models/index.js';
+import { getDetector, isTorchvisionModel, SSD } from '../models/index.js';
 import type { ImageDetections } from '../train/validate.js';
 
 const FLAGS = {
@@ -35,6 +35,7 @@ function loadDetector(v: DetectFlags): LoadedDetector {
     return { net, options: { dataShape, classes: spec.classes } };
   }
   const classes = str(v, 'classes') ? parseClassList(str(v, 'classes')!) : undefined;
+  if (classes && isTorchvisionModel(model!)) throw new UsageError(`--classes does not apply to ${model} (torchvision's COCO categories)`);
   const net = getDetector(model!, { pretrained: str(v, 'weights') ?? true, classes });
   return { net, options: net instanceof SSD ? { dataShape: net.baseSize, classes: net.classes } : {} };
 }

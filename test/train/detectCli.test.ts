@@ -80,4 +80,5 @@ test('detectImages without onError throws for an unreadable input, naming it', a
 test('detect: --prefix and --model together, or neither, is a usage error', async () => {
   await assert.rejects(async () => detectCommand.run(['x.png']), /exactly one of --prefix/);
   await assert.rejects(async () => detectCommand.run(['--prefix', 'a', '--model', 'b', 'x.png']), /exactly one of --prefix/);
+  await assert.rejects(async () => detectCommand.run(['--model', 'torchvision:ssd300_vgg16', '--classes', 'a', 'x.png']), /--classes does not apply to torchvision:ssd300_vgg16/);
 });
