@@ -23,6 +23,18 @@ if [ -z "${LIBTORCH:-}" ] && [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
+# Test-only: torchvision's SSD300 parity test (test/models/torchvisionSsd.test.ts) makes its ~140 MB weights
+# file with Debian's python3-torchvision at test time; without it that one test is skipped.
+if ! dpkg -s python3-torchvision >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "ssdkit setup: installing python3-torchvision with apt-get (for the torchvision parity test)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torchvision >/dev/null ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torchvision >/dev/null; }
+  else
+    echo "ssdkit setup: python3-torchvision is not installed; the torchvision parity test will be skipped" >&2
+  fi
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi

@@ -9,6 +9,6 @@ export * from './models/index.js';
 export { VOC_CLASSES } from './data/index.js';
 export { trainSSD, reinitPredictors, type TrainOptions, type TrainResult } from './train/trainSSD.js';
 export { validate, type ValidateOptions, type ImageDetections } from './train/validate.js';
-export { detectImages } from './train/detectImages.js';
+export { detectImages, type Detector, type DetectOptions } from './train/detectImages.js';
 export { scoreDetectionsFile } from './train/scoreDetections.js';
 export { runTips } from './examples/trainSSDAdvanced.js';

@@ -9,6 +9,7 @@ import { openDatasets, parseClassList, DATASET_KINDS, type DatasetKind } from '.
 import { trainSSD, type TrainOptions } from '../train/trainSSD.js';
 import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
 import { modelNames } from '../models/index.js';
+import { loadPretrainedBase, formatPretrainedBaseReport } from '../models/pretrainedBase.js';
 import { manualSeed } from '../tensor/index.js';
 import { DEFAULT_MASTER_PORT, distributedFromEnv, launchWorkers, type LaunchOptions } from '../train/launch.js';
 import { ensureSynthetic } from '../train/datasets.js';
@@ -78,7 +79,8 @@ export const USAGE = `usage: ssdkit train [options]
   --predictor-init default|xavier|uniform|normal   tip 2: re-initialize predictor weights (xavier = the seed's
                           Xavier(gaussian, out, 2); default keeps GluonCV's Xavier(uniform, avg, 2))
   --decoder per-class|argmax           tip 3: how validation decodes class scores
-  --pretrained-base PATH  ImageNet backbone weights (.params or .safetensors); default: none
+  --pretrained-base PATH  ImageNet backbone weights: GluonCV .params, .safetensors, or torchvision's vgg16 .pth
+                          (missing layers stay initialized, extra entries are ignored; counts are logged)
   --max-batches N, --val-limit N, --time-budget SEC   shorten a run
   --on-nonfinite skip|stop             a NaN/Inf loss or gradient skips the batch (default) or stops
 
@@ -157,8 +159,8 @@ export const trainCommand: Command = {
     const net = buildFromSpec(spec);
     const pretrainedBase = str(v, 'pretrained-base');
     if (pretrainedBase) {
-      const { loadWeights } = await import('../models/index.js');
-      loadWeights(net.features, pretrainedBase);
+      const report = formatPretrainedBaseReport(loadPretrainedBase(net, pretrainedBase));
+      if (isMain) log(report);
     }
     if (isMain) saveModelSpec(`${savePrefix}_model.json`, spec);
     const r = await trainSSD(net, data.train, data.val, o);

@@ -2,6 +2,7 @@
 // and draw labelled boxes as an SVG overlay (for `ssdkit detect`). Decoding is bounded: an image whose header
 // claims more than `maxPixels` is refused before any pixel is decoded (sharp's limitInputPixels), and a truncated
 // or corrupt file is an error naming the file (failOn 'warning'). Spec §7.4/§7.5 take HWC uint8 RGB input.
+import { statSync } from 'node:fs';
 import sharp from 'sharp';
 import type { RGBImage } from './types.js';
 
@@ -42,9 +43,23 @@ export async function imageInfo(src: ImageSource, opts: DecodeOptions = {}): Pro
   return { width, height, format: format ?? 'unknown' };
 }
 
+/** A path that is not a readable file gets its own message (sharp would call a directory an unsupported format). */
+function checkPath(src: ImageSource): void {
+  if (typeof src !== 'string') return;
+  let isDir: boolean;
+  try {
+    isDir = statSync(src).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ImageDecodeError(`${src}: ${code === 'ENOENT' ? 'no such file' : errMessage(err)}`);
+  }
+  if (isDir) throw new ImageDecodeError(`${src}: is a directory, not an image file`);
+}
+
 /** Decodes any image sharp reads to 8-bit RGB, HWC (alpha dropped, grey expanded, EXIF orientation ignored). */
 export async function decodeImage(src: ImageSource, opts: DecodeOptions = {}): Promise<RGBImage<Uint8Array>> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  checkPath(src);
   let out: { data: Buffer; info: sharp.OutputInfo };
   try {
     out = await sharp(src, { limitInputPixels: maxPixels, failOn: 'warning' })

@@ -30,7 +30,12 @@ export { ResNetV1b, BasicBlockV1b, BottleneckV1b, getResNetV1b, RESNET_V1B_SPEC,
 export { ResNetV1bSSD, type ResNetV1bSSDOptions } from './ssd/resnetV1bSSD.js';
 export { MobileNet, getMobileNet, type MobileNetOptions } from './ssd/mobilenet.js';
 export { resolveReuseWeights, reshapeParameter, type ReuseWeights } from './ssd/resetClass.js';
-export { getModel, buildSSD, modelNames, isSupported, type GetModelOptions } from './zoo.js';
+export { getModel, getDetector, buildSSD, modelNames, isSupported, type GetModelOptions } from './zoo.js';
+export { TorchvisionSSD300, SSDFeatureExtractorVGG, SSDHead, SSDScoringHead, SSD300_VGG16_CONFIG } from './torchvision/ssd300Vgg16.js';
+export { getTorchvisionModel, isTorchvisionModel, TORCHVISION_MODELS, type TorchvisionModelName, type TorchvisionModelOptions } from './torchvision/zoo.js';
+export { TORCHVISION_COCO_CATEGORIES } from './torchvision/categories.js';
+export { type TorchvisionDetections } from './torchvision/postprocess.js';
+export { detectImage, detectDecoded, toRGB, type ImageInput, type DetectionRow, type ImageDetectOptions } from './imageDetect.js';
 export { getModelFile, defaultModelRoot, GLUONCV_SHA1 } from './modelStore.js';
 export {
   loadWeights,
@@ -53,5 +58,10 @@ export {
   type MxnetArray,
   type MxnetParamsContent,
 } from './mxnetParams.js';
+export { decodePth, looksLikePth, PthError, type DecodedPth } from './pth.js';
+export { unpickle, PickleError, type PickleValue, type UnpickleOptions } from './pickle.js';
+export { readZipDirectory, ZipError, type ZipLimits, type ZipEntry } from './zipDirectory.js';
+export { loadPretrainedBase, formatPretrainedBaseReport, type PretrainedBaseReport } from './pretrainedBase.js';
+export { torchvisionBackboneKind, vgg16ToAtrous, decimate } from './torchvisionBase.js';
 export { describeParameters, snakeCase, camelCase, type ParameterNames } from './parameterNames.js';
 export { summarizeModel, type ModelSummary, type ParameterSummary } from './summary.js';

@@ -1,6 +1,6 @@
 // Loading and saving model weights (spec §2.3 naming): ssdkit safetensors files (structural names, digests:
-// nn.saveParameters / loadParameters), MXNet/GluonCV `.params` files (mxnetParams.ts) and other safetensors
-// files, matched to the model under any of GluonCV's naming schemes:
+// nn.saveParameters / loadParameters), MXNet/GluonCV `.params` files (mxnetParams.ts), PyTorch `torch.save`
+// state dicts (pth.ts) and other safetensors files, matched to the model under any of GluonCV's naming schemes:
 //   * MXNet prefixed names          `ssd0_convpredictor0_conv0_weight` (any SSD instance number: `ssd3_...`)
 //   * prefix-stripped (save_params)  `convpredictor0_conv0_weight`, `resnetv1b0_...` stripped for a base network
 //   * Gluon structural names         `class_predictors.0.predictor.weight`, `features.expand_conv0_weight`
@@ -13,6 +13,7 @@ import { type Tensor, type SafetensorsContent, decodeSafetensors, dispose, noGra
 import { type Block, type Parameter, loadParameters, saveParameters } from '../nn/index.js';
 import { decodeMxnetParams, looksLikeMxnetParams, mxnetParamsToTensors, saveMxnetParams } from './mxnetParams.js';
 import { camelCase, describeParameters } from './parameterNames.js';
+import { decodePth, looksLikePth } from './pth.js';
 
 /** A weights file that cannot be read or does not fit the model; `problems` lists every difference. */
 export class WeightsError extends Error {
@@ -161,12 +162,14 @@ export function loadWeights(block: Block, path: string, options: ImportOptions =
   let tensors: Map<string, Tensor>;
   if (looksLikeMxnetParams(buf)) {
     tensors = mxnetParamsToTensors(decodeMxnetParams(buf, path));
+  } else if (looksLikePth(buf)) {
+    tensors = decodePth(buf, path).tensors;
   } else {
     let content: SafetensorsContent;
     try {
       content = decodeSafetensors(buf, path);
     } catch (e) {
-      throw new WeightsError(`${path} is neither an MXNet .params file nor a safetensors file (${(e as Error).message})`);
+      throw new WeightsError(`${path} is neither an MXNet .params file, a PyTorch .pth file nor a safetensors file (${(e as Error).message})`);
     }
     const format = content.metadata.format;
     if (format === 'ssdkit.parameters' || format === 'ssdkit.checkpoint') {

@@ -25,6 +25,8 @@ import { getResNetV1b } from './ssd/resnetV1b.js';
 import { ResNetV1bSSD } from './ssd/resnetV1bSSD.js';
 import { getModelFile } from './modelStore.js';
 import { loadWeights, WeightsError } from './weights.js';
+import { getTorchvisionModel, isTorchvisionModel, type TorchvisionModelName, type TorchvisionModelOptions } from './torchvision/zoo.js';
+import { type TorchvisionSSD300 } from './torchvision/ssd300Vgg16.js';
 
 export interface GetModelOptions {
   /** Load the trained detector: true = <root>/<name>(.safetensors|.params|-<sha1>.params), or a file path. */
@@ -109,15 +111,30 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** GluonCV's get_model for the SSD presets of spec §1.2 (see the file header). */
-export function getModel(name: string, options: GetModelOptions = {}): SSD {
+/**
+ * GluonCV's get_model for the SSD presets of spec §1.2 (see the file header); 'torchvision:ssd300_vgg16' builds
+ * torchvision's SSD300 instead (torchvision/zoo.ts). A name typed as plain `string` is typed SSD: use
+ * getDetector for names that may be torchvision's.
+ */
+export function getModel(name: TorchvisionModelName, options?: TorchvisionModelOptions): TorchvisionSSD300;
+export function getModel(name: string, options?: GetModelOptions): SSD;
+export function getModel(name: string, options: GetModelOptions = {}): SSD | TorchvisionSSD300 {
+  return isTorchvisionModel(name) ? getTorchvisionModel(name, options) : getGluonModel(name, options);
+}
+
+/** getModel for any zoo name, GluonCV's or torchvision's, typed as either. */
+export function getDetector(name: string, options: GetModelOptions = {}): SSD | TorchvisionSSD300 {
+  return getModel(name, options);
+}
+
+function getGluonModel(name: string, options: GetModelOptions): SSD {
   const preset = getPreset(name);
   const head = { nmsThresh: options.nmsThresh, nmsTopk: options.nmsTopk, postNms: options.postNms, clsDecoder: options.clsDecoder };
   if (options.transfer !== undefined) {
     if (preset.dataset !== 'custom') throw new RangeError(`getModel: transfer applies to *_custom models, not ${name}`);
     if (!options.classes?.length) throw new RangeError(`getModel: ${name} with transfer needs classes`);
     const source = name.replace(/_custom$/, `_${options.transfer}`);
-    const net = getModel(source, { ...options, transfer: undefined, classes: undefined, pretrained: options.pretrained === undefined || options.pretrained === true ? true : options.pretrained });
+    const net = getGluonModel(source, { ...options, transfer: undefined, classes: undefined, pretrained: options.pretrained === undefined || options.pretrained === true ? true : options.pretrained });
     net.resetClass(options.classes, { reuseWeights: options.classes.filter((c) => net.classes.includes(c)) });
     return net;
   }

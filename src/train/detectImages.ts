@@ -1,44 +1,51 @@
-// Detection on image files (`ssdkit detect`): each image is decoded, resized and normalized as in
-// SSDDefaultValTransform (spec §7.5), run through the model (decoding + NMS, spec §6), and its boxes are mapped
-// back to the image's own pixels. Writes the JSON that `ssdkit eval --detections` reads, and pictures.
+// Detection on many images (`ssdkit detect`, the API): each input — a file path, JPEG/PNG bytes, or a decoded
+// 8-bit RGB image — is run through a zoo detector (src/models/imageDetect.ts) and its boxes come back in the
+// image's own pixels, with the JSON that `ssdkit eval --detections` reads and pictures.
+//
+//   const [r] = await detectImages(net, [readFileSync('cat.jpg')], { dataShape: 300, classes: net.classes });
+//   const rows = await net.detect('cat.jpg');   // one image: src/models/imageDetect.ts
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { fromTypedArray, tidy } from '../tensor/index.js';
-import type { SSD } from '../models/index.js';
-import { decodeImage, drawBoxes, ssdValTransform } from '../data/index.js';
+import type { SSD, TorchvisionSSD300 } from '../models/index.js';
+import { detectDecoded, isRGBImage, toRGB, type ImageDetectOptions, type ImageInput } from '../models/imageDetect.js';
+import { drawBoxes, type RGBImage } from '../data/index.js';
 import type { ImageDetections } from './validate.js';
 
-export interface DetectOptions {
-  dataShape: number;
-  classes: readonly string[];
+export { detectImage, type ImageInput, type DetectionRow } from '../models/imageDetect.js';
+
+/** A zoo detector: GluonCV's SSD or torchvision's SSD300. */
+export type Detector = SSD | TorchvisionSSD300;
+
+export interface DetectOptions extends ImageDetectOptions {
   /** Detections below this score are left out of the pictures (the JSON keeps every one). */
   drawThresh?: number;
   /** Folder for `<image>.png` pictures; none when omitted. */
   outDir?: string;
+  /** Called for an input that cannot be read or decoded, which is then skipped; without it, such an input throws. */
+  onError?: (input: string, error: Error) => void;
 }
 
-export async function detectImages(net: SSD, paths: readonly string[], o: DetectOptions): Promise<ImageDetections[]> {
+function describeInput(x: ImageInput, i: number): string {
+  return typeof x === 'string' ? x : isRGBImage(x) ? `<image ${i}: ${x.width}x${x.height} RGB>` : `<image ${i}: ${x.length} bytes>`;
+}
+
+/** Detections for every input, in order; with onError, unreadable inputs are reported and left out. */
+export async function detectImages(net: Detector, inputs: readonly ImageInput[], o: DetectOptions = {}): Promise<ImageDetections[]> {
   net.eval();
   const out: ImageDetections[] = [];
-  for (const path of paths) {
-    const img = await decodeImage(path);
-    const s = o.dataShape;
-    const t = ssdValTransform(img, [], { width: s, height: s });
-    const rows = tidy(() => {
-      const x = fromTypedArray(t.image, [1, 3, s, s]);
-      const d = net.detect(x);
-      return { ids: d.ids.toArray(), scores: d.scores.toArray(), boxes: d.bboxes.clamp(0, s).toArray() };
-    });
-    const sx = img.width / s;
-    const sy = img.height / s;
-    const detections: ImageDetections['detections'] = [];
-    rows.ids.forEach((c, p) => {
-      if (c < 0) return;
-      const b = rows.boxes.slice(p * 4, p * 4 + 4);
-      detections.push({ classId: c, className: o.classes[c] ?? String(c), score: rows.scores[p]!, box: [b[0]! * sx, b[1]! * sy, b[2]! * sx, b[3]! * sy] });
-    });
-    const id = basename(path, extname(path));
-    out.push({ id, imagePath: path, width: img.width, height: img.height, detections });
+  for (const [i, input] of inputs.entries()) {
+    const name = describeInput(input, i);
+    let img: RGBImage;
+    try {
+      img = await toRGB(input);
+    } catch (e) {
+      if (!o.onError) throw e;
+      o.onError(name, e as Error);
+      continue;
+    }
+    const detections = detectDecoded(net, img, o);
+    const id = typeof input === 'string' ? basename(input, extname(input)) : `image${i}`;
+    out.push({ id, imagePath: name, width: img.width, height: img.height, detections });
     if (o.outDir) {
       mkdirSync(o.outDir, { recursive: true });
       const shown = detections.filter((d) => d.score >= (o.drawThresh ?? 0.4)).map((d) => ({ box: d.box, label: d.className, score: d.score, colorIndex: d.classId }));

@@ -9,7 +9,7 @@
 // takes softmax scores with the per-class decoder (default; the seed's "method 2") or the argmax decoder
 // ("method 1", setClassDecoder('argmax')), runs box_nms (setNms(0.45, 400, 100)) and keeps postNms rows (K);
 // it runs without recording gradients, as Gluon's forward outside autograd.record().
-import { type Tensor, cat, keep, noGrad, tidy, zeros } from '../../tensor/index.js';
+import { Tensor, cat, keep, noGrad, tidy, zeros } from '../../tensor/index.js';
 import { Block, Sequential, type BlockOptions, type Parameter } from '../../nn/index.js';
 import {
   MultiClassDecoder,
@@ -25,6 +25,7 @@ import { ConvPredictor } from './convPredictor.js';
 import { SSDAnchorGeneratorBlock } from './anchorGenerator.js';
 import { type MultiFeatureExtractor } from './features.js';
 import { resolveReuseWeights, transplantClassChannels, type ReuseWeights } from './resetClass.js';
+import { detectImage, type DetectionRow, type ImageDetectOptions, type ImageInput } from '../imageDetect.js';
 
 /** 'perClass': every foreground class separately (MultiPerClassDecoder); 'argmax': the best class only (MultiClassDecoder). */
 export type ClassDecoderKind = 'perClass' | 'argmax';
@@ -224,8 +225,15 @@ export class SSD extends Block {
     );
   }
 
-  /** Inference: decoding, NMS and the first postNms rows (see the file header), without gradient recording. */
-  detect(x: Tensor): Detections {
+  /**
+   * Inference: decoding, NMS and the first postNms rows (see the file header), without gradient recording. Given
+   * an image (path, JPEG/PNG bytes or decoded RGB) instead of a normalized batch, it resolves to that image's
+   * detections in its own pixels (src/models/imageDetect.ts).
+   */
+  detect(x: Tensor): Detections;
+  detect(x: ImageInput, options?: ImageDetectOptions): Promise<DetectionRow[]>;
+  detect(x: Tensor | ImageInput, options?: ImageDetectOptions): Detections | Promise<DetectionRow[]> {
+    if (!(x instanceof Tensor)) return detectImage(this, x, options);
     return noGrad(() =>
       tidy(() => {
         const [cls, box, anchors] = this.forwardTrain(x);
