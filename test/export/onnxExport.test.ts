@@ -1,0 +1,115 @@
+// ONNX export (src/export, issue 17 part 3) checked against an independent runtime: onnxruntime-node (CPU) runs
+// the exported file and its pre-NMS outputs must equal ssdkit's own forward (NormalizedBoxCenterDecoder boxes,
+// softmax foreground scores) to 1e-4 relative (a box's corners relative to its largest coordinate, since
+// xmin = ctr - half can cancel to near 0 with an absolute float32 error of the operands' size); ONNX's own checker (Debian python3-onnx, full_check) must accept the file.
+// Models: the zoo's VGG16-atrous SSD300, ResNet50-v1 SSD512 and MobileNet1.0 SSD512 with random weights (batch
+// norms get random statistics so that they are exercised), at small input sizes (VGG 268, the others 128) and
+// batch 2 for a dynamic-batch check.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { manualSeed, noGrad, randn, tidy, uniform } from '../../src/tensor/index.js';
+import { getModel, type SSD } from '../../src/models/index.js';
+import { NormalizedBoxCenterDecoder } from '../../src/detection/index.js';
+import { exportSSDToOnnx, parseOnnxMetadata } from '../../src/export/exportOnnx.js';
+import { readModelMetadata } from '../../src/export/onnxWriter.js';
+
+const PYTHON = '/usr/bin/python3';
+const hasOnnxChecker = spawnSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
+
+/** Random batch-norm statistics and affine terms (the zoo's defaults would make every BN nearly the identity). */
+function randomizeBatchNorms(net: SSD): void {
+  noGrad(() => {
+    for (const [name, p] of net.collectParams()) {
+      const range = name.endsWith('running_var') || name.endsWith('gamma') ? [0.5, 1.5] : name.endsWith('beta') || name.endsWith('running_mean') ? [-0.2, 0.2] : null;
+      if (range) tidy(() => void p.data().copy_(uniform([...p.shape], range[0], range[1])));
+    }
+  });
+}
+
+/** ssdkit's pre-NMS outputs: decoded corner boxes (B, N, 4) and foreground probabilities (B, N, C). */
+function reference(net: SSD, x: ReturnType<typeof randn>): { bboxes: Float32Array; scores: Float32Array } {
+  return noGrad(() =>
+    tidy(() => {
+      const [cls, box, anchors] = net.forwardTrain(x);
+      const bboxes = new NormalizedBoxCenterDecoder({ stds: net.stds }).decode(box, anchors);
+      const probs = cls.softmax(-1);
+      const scores = probs.narrow(2, 1, probs.shape[2]! - 1).contiguous();
+      return { bboxes: bboxes.toTypedArray() as Float32Array, scores: scores.toTypedArray() as Float32Array };
+    }),
+  );
+}
+
+/** Largest |a - e| / max(1, |e|) over groups of `group` values, |e| the group's largest magnitude. */
+function maxRelError(a: ArrayLike<number>, e: ArrayLike<number>, group = 1): number {
+  assert.equal(a.length, e.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i += group) {
+    let scale = 1;
+    for (let k = i; k < i + group; k++) scale = Math.max(scale, Math.abs(e[k]!));
+    for (let k = i; k < i + group; k++) m = Math.max(m, Math.abs(a[k]! - e[k]!) / scale);
+  }
+  return m;
+}
+
+function checkWithOnnx(bytes: Uint8Array): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ssdkit-onnx-'));
+  try {
+    const file = join(dir, 'model.onnx');
+    writeFileSync(file, bytes);
+    const code = 'import sys, onnx\nm = onnx.load(sys.argv[1])\nonnx.checker.check_model(m, full_check=True)\nprint(m.opset_import[0].version, m.graph.input[0].type.tensor_type.shape.dim[0].dim_param)';
+    const r = spawnSync(PYTHON, ['-c', code, file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `onnx.checker rejected the export:\n${r.stderr}`);
+    return r.stdout.trim();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const CASES: { name: string; dataShape: number; batch: number }[] = [
+  { name: 'ssd_300_vgg16_atrous_voc', dataShape: 268, batch: 1 },
+  { name: 'ssd_512_resnet50_v1_voc', dataShape: 128, batch: 2 },
+  { name: 'ssd_512_mobilenet1.0_voc', dataShape: 128, batch: 2 },
+];
+
+for (const c of CASES) {
+  test(`ONNX export of ${c.name} at ${c.dataShape}: onnxruntime equals ssdkit (<= 1e-4), the ONNX checker accepts it`, async (t) => {
+    manualSeed(17);
+    const net = getModel(c.name, { pretrainedBase: false });
+    try {
+      randomizeBatchNorms(net);
+      const bytes = exportSSDToOnnx(net, { dataShape: c.dataShape });
+      const x = randn([c.batch, 3, c.dataShape, c.dataShape]);
+      const ref = reference(net, x);
+      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 2 });
+      assert.deepEqual(session.inputNames, ['data']);
+      assert.deepEqual(session.outputNames, ['bboxes', 'scores']);
+      const out = await session.run({ data: new ort.Tensor('float32', x.toTypedArray() as Float32Array, [c.batch, 3, c.dataShape, c.dataShape]) });
+      const N = ref.bboxes.length / 4 / c.batch;
+      assert.deepEqual(out.bboxes!.dims, [c.batch, N, 4]);
+      assert.deepEqual(out.scores!.dims, [c.batch, N, 20]);
+      // A corner is ctr - half, both up to hundreds of pixels: its error is relative to the box's own scale.
+      const boxErr = maxRelError(out.bboxes!.data as Float32Array, ref.bboxes, 4);
+      const scoreErr = maxRelError(out.scores!.data as Float32Array, ref.scores);
+      t.diagnostic(`${N} anchors; max relative error: boxes ${boxErr.toExponential(2)}, scores ${scoreErr.toExponential(2)}`);
+      assert.ok(boxErr <= 1e-4, `boxes differ by ${boxErr}`);
+      assert.ok(scoreErr <= 1e-4, `scores differ by ${scoreErr}`);
+      x.dispose();
+      await session.release();
+      const meta = parseOnnxMetadata(readModelMetadata(bytes, c.name), c.name);
+      assert.equal(meta.dataShape, c.dataShape);
+      assert.deepEqual(meta.classes, [...net.classes]);
+      if (!hasOnnxChecker) {
+        t.skip(`${PYTHON} has no onnx module (install Debian's python3-onnx; scripts/setup.sh does as root)`);
+        return;
+      }
+      assert.equal(checkWithOnnx(bytes), '13 batch');
+    } finally {
+      net.dispose();
+    }
+  });
+}
