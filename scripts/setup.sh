@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine with Node 20 for ssdkit: the libtorch packages and oneDNN's headers (for the
-# Winograd convolution; installed when run as root, otherwise named), npm dependencies, and the native + TypeScript build. Safe to run again.
+# Winograd convolution), and for the tests Chromium (the `ssdkit serve` page test) and python3-onnx (ONNX's
+# checker) — installed when run as root, otherwise named —, npm dependencies, and the native + TypeScript build.
+# Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +25,26 @@ if [ -z "${LIBTORCH:-}" ] && [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
+# Only the tests need these (the page test's browser, ONNX's checker): installed as root, otherwise named.
+TEST_APT_PACKAGES=(chromium python3-onnx)
+test_missing=()
+for p in "${TEST_APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || test_missing+=("$p")
+done
+if [ "${#test_missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "ssdkit setup: installing ${test_missing[*]} with apt-get (for the tests)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${test_missing[@]}" >/dev/null
+  else
+    echo "ssdkit setup: the tests skip what needs ${test_missing[*]} (install: sudo apt-get install ${test_missing[*]})" >&2
+  fi
+fi
+
+# onnxruntime-node's postinstall would download CUDA libraries (unreachable here); its CPU library ships in the
+# package. npm 11 reads package.json's allowScripts; npm 10 needs this variable.
+export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
