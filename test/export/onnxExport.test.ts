@@ -18,6 +18,8 @@ import { NormalizedBoxCenterDecoder } from '../../src/detection/index.js';
 import { exportSSDToOnnx, parseOnnxMetadata } from '../../src/export/exportOnnx.js';
 import { readModelMetadata } from '../../src/export/onnxWriter.js';
 import { randomizeBatchNorms, spread } from './randomStats.js';
+import { perClassNms } from '../../src/detection/nmsArrays.js';
+import { buildFromSpec, demoPreset, type ModelSpec } from '../../src/train/modelSpec.js';
 
 const PYTHON = '/usr/bin/python3';
 const hasOnnxChecker = spawnSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
@@ -105,3 +107,33 @@ for (const c of CASES) {
     }
   });
 }
+
+test('ONNX export with nms: NonMaxSuppression keeps per class what box_nms (perClassNms) keeps', async () => {
+  manualSeed(5);
+  const spec: ModelSpec = { name: 'ssd_128_mobilenet0.25_demo', preset: demoPreset(128), classes: ['a', 'b', 'c'] };
+  const net = buildFromSpec(spec);
+  try {
+    randomizeBatchNorms(net);
+    net.setNms(0.45, -1, -1); // every survivor: ONNX's NMS has no cross-class top-k
+    const bytes = exportSSDToOnnx(net, { nms: true, dataShape: 128 });
+    const x = randn([2, 3, 128, 128]);
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 2 });
+    assert.deepEqual(session.outputNames, ['bboxes', 'scores', 'selected_indices']);
+    const out = await session.run({ data: new ort.Tensor('float32', x.toTypedArray() as Float32Array, [2, 3, 128, 128]) });
+    x.dispose();
+    await session.release();
+    const [, N, C] = out.scores!.dims as [number, number, number];
+    const sel = Array.from(out.selected_indices!.data as BigInt64Array, Number);
+    for (let b = 0; b < 2; b++) {
+      const boxes = (out.bboxes!.data as Float32Array).subarray(b * N * 4, (b + 1) * N * 4);
+      const scores = (out.scores!.data as Float32Array).subarray(b * N * C, (b + 1) * N * C);
+      const fromOnnx: string[] = [];
+      for (let i = 0; i < sel.length; i += 3) if (sel[i] === b) fromOnnx.push(`${sel[i + 1]}:${scores[sel[i + 2]! * C + sel[i + 1]!]}`);
+      const fromJs = perClassNms(boxes, scores, N, C, { nmsThresh: 0.45, nmsTopk: -1, postNms: -1 }).map((d) => `${d.classId}:${d.score}`);
+      assert.ok(fromJs.length > 20, `${fromJs.length} survivors`);
+      assert.deepEqual(fromOnnx.sort(), fromJs.sort(), `image ${b}`);
+    }
+  } finally {
+    net.dispose();
+  }
+});
