@@ -9,7 +9,7 @@ import { loadTrainedModel } from '../train/modelSpec.js';
 export const MODEL_SOURCE_FLAGS = { prefix: { type: 'string' }, model: { type: 'string' }, weights: { type: 'string' } } as const;
 
 export const MODEL_SOURCE_USAGE = `  --prefix P        a training run: P_model.json and P_best.safetensors (or --weights FILE)
-  --model NAME      a zoo model (ssdkit model-info lists them), with --weights FILE or its model-store file`;
+  --model NAME      a zoo model (e.g. ssd_300_vgg16_atrous_voc) with --weights FILE, or its model-store file`;
 
 export interface ModelSource {
   net: SSD;

@@ -125,7 +125,11 @@ test('ssdkit serve: the page detects in Chromium (onnxruntime-web + JS box_nms) 
     t.diagnostic(`${got.length} detections; max |score difference| ${scoreErr.toExponential(2)}, max |box difference| ${boxErr.toExponential(2)} px`);
     assert.ok(scoreErr <= 1e-4, `scores differ by ${scoreErr}`);
     assert.ok(boxErr <= 1e-3, `boxes differ by ${boxErr} px`);
-    if (process.env.SSDKIT_SCREENSHOT) await page.screenshot({ path: process.env.SSDKIT_SCREENSHOT, fullPage: true });
+    if (process.env.SSDKIT_SCREENSHOT) {
+      // Boxes of the untrained model score about 0.3: show those above 0.3 for the picture.
+      await page.evaluate(`(() => { const t = document.getElementById('thresh'); t.value = '0.3'; t.dispatchEvent(new Event('input')); })()`);
+      await page.screenshot({ path: process.env.SSDKIT_SCREENSHOT, fullPage: true });
+    }
   } finally {
     await browser.close();
     serve?.kill('SIGTERM');

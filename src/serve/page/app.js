@@ -85,15 +85,18 @@ function draw() {
   const thresh = Number($('thresh').value);
   const { bitmap, detections } = last;
   const canvas = $('view');
-  canvas.width = bitmap.width;
-  canvas.height = bitmap.height;
+  // Small images are shown enlarged (up to 4x, to about 512 pixels) so that labels stay readable.
+  const k = Math.max(1, Math.min(4, 512 / Math.max(bitmap.width, bitmap.height)));
+  canvas.width = Math.round(bitmap.width * k);
+  canvas.height = Math.round(bitmap.height * k);
   const ctx = canvas.getContext('2d');
-  ctx.drawImage(bitmap, 0, 0);
-  const line = Math.max(2, Math.round(bitmap.width / 300));
+  ctx.imageSmoothingEnabled = k === 1;
+  ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  const line = Math.max(2, Math.round(canvas.width / 300));
   ctx.font = `${6 * line + 6}px system-ui, sans-serif`;
   const shown = detections.filter((d) => d.score >= thresh);
   for (const d of shown) {
-    const [x0, y0, x1, y1] = d.box;
+    const [x0, y0, x1, y1] = d.box.map((v) => v * k);
     const color = COLORS[d.classId % COLORS.length];
     ctx.strokeStyle = color;
     ctx.lineWidth = line;
