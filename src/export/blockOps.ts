@@ -17,7 +17,7 @@ import { type GraphBuilder, type Shape } from './graph.js';
 
 /** A parameter's values as float32 (a copy). */
 export function parameterValues(p: Parameter): Float32Array {
-  return tidy(() => Float32Array.from(p.data().float().contiguous().toTypedArray() as Float32Array));
+  return tidy(() => p.data().float().contiguous().toTypedArray() as Float32Array);
 }
 
 function initializer(g: GraphBuilder, p: Parameter): string {

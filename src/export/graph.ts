@@ -90,18 +90,18 @@ export class GraphBuilder {
     this.#outputs.push(valueInfo(name, shape, elemType));
   }
 
-  /** A float32 initializer (copied). */
+  /** A float32 initializer; a Float32Array is kept, not copied (do not change it afterwards). */
   floats(hint: string, data: Float32Array | readonly number[], dims: readonly number[]): string {
-    const arr = Float32Array.from(data);
+    const arr = data instanceof Float32Array ? data : Float32Array.from(data);
     const n = dims.reduce((a, b) => a * b, 1);
     if (arr.length !== n) throw new Error(`ONNX export: initializer ${hint} has ${arr.length} values for shape [${dims.join(', ')}]`);
-    return this.#init(hint, dims, OnnxDataType.FLOAT, new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));
+    return this.#init(hint, dims, OnnxDataType.FLOAT, Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
   }
 
   /** An int64 initializer (shapes, axes, slice bounds). */
   ints(hint: string, data: readonly number[]): string {
     const arr = BigInt64Array.from(data.map((v) => BigInt(v)));
-    return this.#init(hint, [data.length], OnnxDataType.INT64, new Uint8Array(arr.buffer));
+    return this.#init(hint, [data.length], OnnxDataType.INT64, Buffer.from(arr.buffer));
   }
 
   /** Appends a node with one output of the given static shape; returns the output's name. */
