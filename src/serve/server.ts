@@ -2,7 +2,7 @@
 // exported ONNX model, run in the browser by onnxruntime-web (WebGPU when the browser has it, else WASM), with
 // GluonCV's per-class box_nms done on the page by src/detection/nmsArrays.ts. Every asset is served from here
 // (the page, the model, onnxruntime-web's files from node_modules), so the page works offline. It listens on
-// 127.0.0.1 only.
+// 127.0.0.1 only and answers only requests addressed to a local name (Host 127.0.0.1, localhost).
 //
 //   const server = await startServer({ onnx: bytes, metadata, port: 8080 });   // server.url, server.close()
 //
@@ -58,9 +58,15 @@ function sendFile(res: ServerResponse, path: string): void {
   send(res, 200, readFileSync(path), TYPES[path.slice(path.lastIndexOf('.') + 1)] ?? 'application/octet-stream');
 }
 
+/** Only local names may address the server (a page elsewhere cannot reach it through DNS rebinding). */
+function localHost(host: string | undefined): boolean {
+  return host !== undefined && /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host);
+}
+
 function handler(o: ServeOptions, ortDir: string): (req: IncomingMessage, res: ServerResponse) => void {
   const info = JSON.stringify({ ...o.metadata, title: o.title ?? 'ssdkit' });
   return (req, res) => {
+    if (!localHost(req.headers.host)) return send(res, 403, 'forbidden: not a local address', 'text/plain');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed', 'text/plain');
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/' || path === '/index.html') return sendFile(res, join(PAGE_DIR, 'index.html'));

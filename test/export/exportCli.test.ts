@@ -1,11 +1,12 @@
 // `ssdkit export` and `ssdkit serve --onnx` from the command line: the exported file runs in onnxruntime-node with
 // the run's classes and input size in its metadata, and with NMS has the extra output; the server hands out the
-// model, its description and onnxruntime-web's files, and nothing outside them; bad flags are usage errors.
+// model, its description and onnxruntime-web's files, nothing outside them, and nothing to another Host name; bad flags are usage errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { saveParameters } from '../../src/nn/index.js';
@@ -95,6 +96,10 @@ test('ssdkit serve --onnx serves the page, the model, its description and onnxru
     assert.equal(ortJs.headers.get('content-type'), 'text/javascript');
     assert.equal((await get('/ort/ort-wasm-simd-threaded.jsep.wasm')).headers.get('content-type'), 'application/wasm');
     assert.match(await (await get('/nms.js')).text(), /export function perClassNms/);
+    const foreignHost = await new Promise<number>((resolve, reject) =>
+      request(new URL('/model.json', url), { headers: { Host: 'attacker.example' } }, (res) => resolve(res.statusCode ?? 0)).on('error', reject).end(),
+    );
+    assert.equal(foreignHost, 403, 'a request addressed to another host name is refused');
     for (const path of ['/ort/../package.json', '/ort/%2e%2e%2fpackage.json', '/ort/ort.min.js.map', '/etc/passwd']) assert.equal((await get(path)).status, 404, path);
   } finally {
     child.kill('SIGTERM');
