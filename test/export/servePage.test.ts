@@ -72,7 +72,11 @@ interface PageDetection {
 test('ssdkit serve: the page detects in Chromium (onnxruntime-web + JS box_nms) what ssdkit detects', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (scripts/setup.sh installs Debian's chromium as root)` }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ssdkit-serve-'));
   let serve: ChildProcess | undefined;
+  const t0 = Date.now();
+  const phases: string[] = [];
+  const phase = (name: string): void => void phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  phase('browser started');
   try {
     manualSeed(4);
     const spec: ModelSpec = { name: `ssd_${S}_mobilenet0.25_demo`, preset: demoPreset(S), classes: ['square', 'bar', 'blob'] };
@@ -88,7 +92,9 @@ test('ssdkit serve: the page detects in Chromium (onnxruntime-web + JS box_nms) 
     const [expected] = await detectImages(net, [image], { dataShape: S, classes: spec.classes });
     net.dispose();
 
+    phase('reference computed');
     const started = await startServe(prefix);
+    phase('server up');
     serve = started.child;
     const page = await browser.newPage();
     const logs: string[] = [];
@@ -97,8 +103,10 @@ test('ssdkit serve: the page detects in Chromium (onnxruntime-web + JS box_nms) 
     const settled = (states: string[]): Promise<unknown> =>
       page.waitForFunction(`${JSON.stringify(states)}.includes(document.body.dataset.state)`, undefined, { timeout: 60_000 });
     await settled(['ready', 'error']);
+    phase('page ready');
     await page.setInputFiles('#file', image);
     await settled(['done', 'error']);
+    phase('detections shown');
     const status = await page.textContent('#status');
     assert.equal(await page.getAttribute('body', 'data-state'), 'done', `page: ${status}\n${logs.join('\n')}`);
     const result = (await page.evaluate('window.ssdkitResult')) as { provider: string; width: number; detections: PageDetection[] };
@@ -122,6 +130,7 @@ test('ssdkit serve: the page detects in Chromium (onnxruntime-web + JS box_nms) 
       scoreErr = Math.max(scoreErr, Math.abs(d.score - want[j]!.score));
       boxErr = Math.max(boxErr, boxDiff(j));
     }
+    t.diagnostic(`elapsed: ${phases.join(', ')}`);
     t.diagnostic(`${got.length} detections; max |score difference| ${scoreErr.toExponential(2)}, max |box difference| ${boxErr.toExponential(2)} px`);
     assert.ok(scoreErr <= 1e-4, `scores differ by ${scoreErr}`);
     assert.ok(boxErr <= 1e-3, `boxes differ by ${boxErr} px`);

@@ -5,12 +5,12 @@
 // image's pixels (clipped to the input first, as `ssdkit detect`), and draws them with labels and scores.
 // The last result is kept in window.ssdkitResult (read by the browser test) and body[data-state] says 'ready',
 // 'running', 'done' or 'error'.
-import * as ort from '/ort/ort.all.min.mjs';
 import { perClassNms } from '/nms.js';
 
 const $ = (id) => document.getElementById(id);
 const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#469990', '#9a6324'];
 let info;
+let ort;
 let session;
 let provider;
 let last = null;
@@ -20,11 +20,25 @@ function setState(state, text) {
   $('status').textContent = text;
 }
 
+/** Whether to try WebGPU: `?ep=` decides, else whether the browser offers an adapter. */
+async function wantWebGpu(forced) {
+  if (forced) return forced === 'webgpu';
+  if (!('gpu' in navigator)) return false;
+  try {
+    return (await navigator.gpu.requestAdapter()) !== null;
+  } catch {
+    return false;
+  }
+}
+
 async function createSession() {
+  const forced = new URLSearchParams(location.search).get('ep');
+  const gpu = await wantWebGpu(forced);
+  // ort.all has WebGPU (and a larger WASM build); ort.wasm is the plain WASM runtime, half the download.
+  ort = await import(gpu ? '/ort/ort.all.min.mjs' : '/ort/ort.wasm.min.mjs');
   ort.env.wasm.wasmPaths = '/ort/';
   const bytes = new Uint8Array(await (await fetch('/model.onnx')).arrayBuffer());
-  const forced = new URLSearchParams(location.search).get('ep');
-  const candidates = forced ? [forced] : 'gpu' in navigator ? ['webgpu', 'wasm'] : ['wasm'];
+  const candidates = gpu ? ['webgpu', 'wasm'] : ['wasm'];
   for (const ep of candidates) {
     try {
       session = await ort.InferenceSession.create(bytes, { executionProviders: [ep] });
