@@ -4,7 +4,7 @@
 // naming it, never a silent omission.
 //
 //   Conv2D -> Conv (+ Relu)          BatchNorm -> BatchNormalization (SymbolBatchNorm: gamma held at 1)
-//   ReLU/Activation -> Relu|Sigmoid|Tanh       MaxPool2D -> MaxPool (MXNet 'full' ceil mode as explicit end pads)
+//   ReLU/Activation -> Relu|Sigmoid|Tanh       MaxPool2D -> MaxPool (MXNet 'full' ceil mode as explicit end pads, or Pad -inf)
 //   L2Normalization -> x / sqrt(ReduceSum(x^2, C) + eps) * scale      Dense -> Flatten + Gemm
 //   Sequential -> its layers in order    Residual blocks (ResNet v1, v1b) -> body, shortcut, Add, Relu
 import { tidy } from '../tensor/index.js';
@@ -53,16 +53,21 @@ export function emitActivation(g: GraphBuilder, act: Activation, x: string): str
   return g.node(ACTIVATION_OPS[act.actType], [x], g.shape(x));
 }
 
-/** MaxPool2D: the output size of pool.ts (MXNet's 'full' convention in ceil mode), reached with end pads. */
+/**
+ * MaxPool2D: the output size of pool.ts (MXNet's 'full' convention in ceil mode), reached with end pads. ONNX
+ * wants pads smaller than the window; a last window lying wholly in the padding (a -inf output, as in pool.ts)
+ * takes an explicit Pad with -inf first.
+ */
 export function emitMaxPool(g: GraphBuilder, pool: MaxPool2D, x: string): string {
   const [b, c, h, w] = g.shape(x) as [number, number, number, number];
+  const [ph, pw] = pool.padding;
   const outs = [h, w].map((n, d) => pooledSize(n, pool.poolSize[d]!, pool.strides[d]!, pool.padding[d]!, pool.ceilMode));
-  const endPads = [h, w].map((n, d) => Math.max(pool.padding[d]!, (outs[d]! - 1) * pool.strides[d]! + pool.poolSize[d]! - n - pool.padding[d]!));
-  return g.node('MaxPool', [x], [b, c, outs[0]!, outs[1]!], {
-    kernel_shape: [...pool.poolSize],
-    strides: [...pool.strides],
-    pads: [pool.padding[0], pool.padding[1], endPads[0]!, endPads[1]!],
-  });
+  const ends = [h, w].map((n, d) => Math.max(pool.padding[d]!, (outs[d]! - 1) * pool.strides[d]! + pool.poolSize[d]! - n - pool.padding[d]!));
+  const attrs = { kernel_shape: [...pool.poolSize], strides: [...pool.strides] };
+  const shape = [b, c, outs[0]!, outs[1]!];
+  if (ends[0]! < pool.poolSize[0] && ends[1]! < pool.poolSize[1]) return g.node('MaxPool', [x], shape, { ...attrs, pads: [ph, pw, ends[0]!, ends[1]!] });
+  const padded = g.node('Pad', [x, g.ints('pads', [0, 0, ph, pw, 0, 0, ends[0]!, ends[1]!]), g.floats('neg_inf', [-Infinity], [])], [b, c, h + ph + ends[0]!, w + pw + ends[1]!]);
+  return g.node('MaxPool', [padded], shape, attrs);
 }
 
 export function emitAvgPool(g: GraphBuilder, pool: AvgPool2D, x: string): string {
