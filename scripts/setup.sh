@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine with Node 20 for ssdkit: the libtorch packages and oneDNN's headers (for the
-# Winograd convolution; installed when run as root, otherwise named), npm dependencies, and the native + TypeScript build. Safe to run again.
+# Winograd convolution), and for the tests Chromium (the `ssdkit serve` page test) and python3-onnx (ONNX's
+# checker) — installed when run as root, otherwise named —, npm dependencies, and the native + TypeScript build.
+# Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,18 +25,27 @@ if [ -z "${LIBTORCH:-}" ] && [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-# Test-only: torchvision's SSD300 parity test (test/models/torchvisionSsd.test.ts) makes its ~140 MB weights
-# file with Debian's python3-torchvision at test time; without it that one test is skipped.
-if ! dpkg -s python3-torchvision >/dev/null 2>&1; then
+# Only the tests need these (the page test's browser, ONNX's checker, python3-torchvision for the torchvision
+# SSD300 parity test, which makes its ~140 MB weights file at test time): installed as root, otherwise named.
+TEST_APT_PACKAGES=(chromium python3-onnx python3-torchvision)
+test_missing=()
+for p in "${TEST_APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || test_missing+=("$p")
+done
+if [ "${#test_missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "ssdkit setup: installing python3-torchvision with apt-get (for the torchvision parity test)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torchvision >/dev/null ||
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torchvision >/dev/null; }
+    echo "ssdkit setup: installing ${test_missing[*]} with apt-get (for the tests)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${test_missing[@]}" >/dev/null
   else
-    echo "ssdkit setup: python3-torchvision is not installed; the torchvision parity test will be skipped" >&2
+    echo "ssdkit setup: the tests skip what needs ${test_missing[*]} (install: sudo apt-get install ${test_missing[*]})" >&2
   fi
 fi
 
+# onnxruntime-node's postinstall would download CUDA libraries (unreachable here); its CPU library ships in the
+# package. npm 11 reads package.json's allowScripts; npm 10 needs this variable.
+export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi

@@ -10,5 +10,7 @@ import { tipsCommand } from './tips.js';
 import { evalCommand } from './evaluate.js';
 import { detectCommand } from './detect.js';
 import { ablateCommand } from './ablate.js';
+import { exportCommand } from './export.js';
+import { serveCommand } from './serve.js';
 
-export const COMMANDS: Command[] = [demoCommand, tipsCommand, trainCommand, evalCommand, detectCommand, ablateCommand, modelInfoCommand, matchCommand, synthCommand, infoCommand];
+export const COMMANDS: Command[] = [demoCommand, tipsCommand, trainCommand, evalCommand, detectCommand, exportCommand, serveCommand, ablateCommand, modelInfoCommand, matchCommand, synthCommand, infoCommand];

@@ -61,8 +61,9 @@ export class VGGAtrousExtractor extends Block implements MultiFeatureExtractor {
   readonly extras: Sequential;
   readonly outChannels: readonly number[];
   readonly pretrainedBase: PretrainedBase;
-  readonly #pool2: MaxPool2D;
-  readonly #pool3: MaxPool2D;
+  /** The parameter-free pools of forward (read by the ONNX exporter): 2x2/2 ceil, and 3x3/1 pad 1 ceil after stage 4. */
+  readonly pool2: MaxPool2D;
+  readonly pool3: MaxPool2D;
 
   constructor(options: VGGAtrousExtractorOptions) {
     super(options);
@@ -117,19 +118,19 @@ export class VGGAtrousExtractor extends Block implements MultiFeatureExtractor {
     this.norm4 = this.registerChild('norm4', built.norm4);
     this.extras = this.registerChild('extras', built.extrasSeq);
     this.outChannels = built.outChannels;
-    this.#pool2 = built.pool2;
-    this.#pool3 = built.pool3;
+    this.pool2 = built.pool2;
+    this.pool3 = built.pool3;
     this.pretrainedBase = { name: 'vgg16_atrous', block: this, allowMissing: true, ignoreExtra: false };
   }
 
   forward(x: Tensor): Tensor[] {
     const outputs: Tensor[] = [];
     let y = x.mul(this.initScale.data());
-    for (let s = 0; s < 3; s++) y = this.#pool2.forward(this.stages.at(s).forward(y));
+    for (let s = 0; s < 3; s++) y = this.pool2.forward(this.stages.at(s).forward(y));
     y = this.stages.at(3).forward(y);
     outputs.push(this.norm4.forward(y));
-    y = this.#pool2.forward(y);
-    y = this.#pool3.forward(this.stages.at(4).forward(y));
+    y = this.pool2.forward(y);
+    y = this.pool3.forward(this.stages.at(4).forward(y));
     y = this.stages.at(5).forward(y);
     outputs.push(y);
     for (const extra of this.extras) {
