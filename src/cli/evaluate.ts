@@ -2,7 +2,7 @@
 // on a dataset, or for a detections file (`--detections`, what `ssdkit detect` writes) without any model.
 import { join } from 'node:path';
 import { UsageError, type Command } from './command.js';
-import { parseFlags, str, num, choice } from './flags.js';
+import { parseFlags, str, num, choice, device } from './flags.js';
 import { openDatasets, parseClassList } from '../train/datasets.js';
 import { loadTrainedModel } from '../train/modelSpec.js';
 import { validate } from '../train/validate.js';
@@ -20,14 +20,16 @@ export const evalCommand: Command = {
   --dataset KIND      synth (default), voc, custom      --dataset-root DIR   (synth: ./ssdkit-data/synth)
   --classes LIST      custom datasets                   --split NAME         default: the test split
   --metric voc07|voc  11-point (default, train_ssd.py's) or area AP
-  --out DIR           where the PR plot goes (default .)  --json   print JSON instead of a table`,
+  --out DIR           where the PR plot goes (default .)  --json   print JSON instead of a table
+  --device D          cpu (default), cuda or cuda:K: where the model runs`,
   async run(argv) {
     const { values: v } = parseFlags(argv, {
       prefix: { type: 'string' }, weights: { type: 'string' }, detections: { type: 'string' }, dataset: { type: 'string' },
       'dataset-root': { type: 'string' }, classes: { type: 'string' }, split: { type: 'string' }, metric: { type: 'string' },
-      out: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' },
+      out: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, device: { type: 'string' },
     });
     const prefix = str(v, 'prefix');
+    const dev = device(v);
     const detections = str(v, 'detections');
     if (!prefix === !detections) throw new UsageError('give exactly one of --prefix or --detections');
     const kind = choice(v, 'dataset', ['synth', 'voc', 'custom'] as const, 'synth');
@@ -51,7 +53,8 @@ export const evalCommand: Command = {
       const { net, spec } = loadTrainedModel(`${prefix}_model.json`, str(v, 'weights', `${prefix}_best.safetensors`));
       if (spec.classes.join(',') !== data.classes.join(',')) throw new Error(`the model's classes (${spec.classes.join(', ')}) differ from the dataset's (${data.classes.join(', ')})`);
       const dataShape = spec.preset?.baseSize ?? Number(/^ssd_(\d+)_/.exec(spec.name)?.[1] ?? 300);
-      const r = await validate(net, data.val, { dataShape, batchSize: num(v, 'batch-size', 8, { integer: true, min: 1 }), metric, progress: true });
+      net.resetDevice(dev);
+      const r = await validate(net, data.val, { dataShape, batchSize: num(v, 'batch-size', 8, { integer: true, min: 1 }), metric, progress: true, device: dev });
       ({ names, values } = r);
       curves = r.metric.curves();
       net.dispose();

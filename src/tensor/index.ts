@@ -1,6 +1,6 @@
 // The tensor engine's public surface (src/tensor): PyTorch-like tensors over libtorch.
 export { Tensor, type Shape, type Scalar, type TensorOrScalar, type NestedArray } from './tensor.js';
-export { type DType, DTYPES, isFloating } from './dtype.js';
+export { type DType, DTYPES, isFloating, isHalf } from './dtype.js';
 export * from './creation.js';
 export * from './functional.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
@@ -8,3 +8,5 @@ export { tidy, keep, dispose, memory, type MemoryInfo } from './scope.js';
 export { setConvAlgorithm, getConvAlgorithm, withConvAlgorithm, winogradAvailable, type ConvAlgorithm } from './convAlgorithm.js';
 export { setNumThreads, getNumThreads, cudaIsAvailable, buildConfig } from './threads.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, type SafetensorsContent } from './safetensors.js';
+export { parseDevice, parseGpus, onDevice, synchronize, cudaInfo, cudaDeviceCount, cudaMemoryUsed, torchVersion, DeviceError, type CudaInfo, type GpuInfo } from './device.js';
+export { withAutocast, isAutocastEnabled, autocastDtype, type AutocastDtype } from './autocast.js';

@@ -3,7 +3,7 @@
 // back to the image's own pixels. Writes the JSON that `ssdkit eval --detections` reads, and pictures.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { fromTypedArray, tidy } from '../tensor/index.js';
+import { fromTypedArray, onDevice, tidy } from '../tensor/index.js';
 import type { SSD } from '../models/index.js';
 import { decodeImage, drawBoxes, ssdValTransform } from '../data/index.js';
 import type { ImageDetections } from './validate.js';
@@ -15,6 +15,8 @@ export interface DetectOptions {
   drawThresh?: number;
   /** Folder for `<image>.png` pictures; none when omitted. */
   outDir?: string;
+  /** Where the network lives ('cpu' default, 'cuda:0'); images are moved there. */
+  device?: string;
 }
 
 export async function detectImages(net: SSD, paths: readonly string[], o: DetectOptions): Promise<ImageDetections[]> {
@@ -26,7 +28,7 @@ export async function detectImages(net: SSD, paths: readonly string[], o: Detect
     const t = ssdValTransform(img, [], { width: s, height: s });
     const rows = tidy(() => {
       const x = fromTypedArray(t.image, [1, 3, s, s]);
-      const d = net.detect(x);
+      const d = net.detect(onDevice(x, o.device ?? 'cpu'));
       return { ids: d.ids.toArray(), scores: d.scores.toArray(), boxes: d.bboxes.clamp(0, s).toArray() };
     });
     const sx = img.width / s;

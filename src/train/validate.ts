@@ -2,7 +2,7 @@
 // inference with NMS 0.45 / top-400, boxes clipped to the input, and VOC07 11-point mAP (or area mAP) with
 // difficult objects ignored. Also collects the detections, mapped back to original image pixels, so `ssdkit
 // eval` and `ssdkit detect` can write them.
-import { type Tensor, noGrad, tidy } from '../tensor/index.js';
+import { type Tensor, noGrad, onDevice, tidy } from '../tensor/index.js';
 import type { SSD } from '../models/index.js';
 import { DataLoader, fieldsToTensors, ssdValTransformSpec, type DetectionDataset } from '../data/index.js';
 import { VOC07MApMetric, VOCMApMetric } from '../metrics/index.js';
@@ -28,6 +28,8 @@ export interface ValidateOptions {
   /** Stop after this many images (quick checks). */
   limit?: number;
   progress?: boolean;
+  /** Where the network lives ('cpu' default, 'cuda:0'); input batches are moved there. */
+  device?: string;
 }
 
 export interface ValidateResult {
@@ -73,7 +75,7 @@ export async function validate(net: SSD, dataset: DetectionDataset, o: ValidateO
       const [x, label] = fieldsToTensors(batch.fields);
       const [ids, scores, boxes, gt] = noGrad(() =>
         tidy(() => {
-          const d = net.detect(x!);
+          const d = net.detect(onDevice(x!, o.device ?? 'cpu'));
           const s = o.dataShape;
           return [rowsOf(d.ids), rowsOf(d.scores), rowsOf(d.bboxes.clamp(0, s)), rowsOf(label!)];
         }),
