@@ -271,6 +271,8 @@ const OpDef kOps[] = {
     OP(pinMemory, a.t(0).pin_memory()),
     OP(isPinned, a.t(0).is_pinned()),
     OP(toDeviceNonBlocking, a.t(0).to(a.t(0).options().device(a.device(1)), true)),
+    OPV(setAllowTF32, (at::globalContext().setAllowTF32CuDNN(a.b(0)), at::globalContext().setAllowTF32CuBLAS(a.b(0)))),
+    OPV(setCudnnBenchmark, at::globalContext().setBenchmarkCuDNN(a.b(0))),
 };
 
 const size_t kNumOps = sizeof(kOps) / sizeof(kOps[0]);

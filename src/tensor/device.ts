@@ -6,7 +6,7 @@
 //   parseGpus('0,1', '--gpus');       // [0, 1]
 //   synchronize('cuda:0');            // waits for the GPU's queued work (for timing)
 import { N } from './native.js';
-import { type Tensor } from './tensor.js';
+import { Tensor } from './tensor.js';
 
 const O = N.ops;
 
@@ -112,4 +112,28 @@ export function cudaMemoryUsed(): number {
 /** `t` on `device`: itself when already there, else a copy there (in the current tidy scope). */
 export function onDevice(t: Tensor, device: string): Tensor {
   return t.device === device || (device === 'cpu' && t.device.startsWith('cpu')) ? t : t.to(device);
+}
+
+/**
+ * TF32 for float32 convolutions and matmuls on Ampere+ GPUs (PyTorch's torch.backends.cudnn.allow_tf32 and
+ * torch.backends.cuda.matmul.allow_tf32, both set). libtorch's defaults: cuDNN on, cuBLAS off. Off gives float32
+ * results that match the CPU's within float32 rounding.
+ */
+export function setAllowTF32(allow: boolean): void {
+  O.setAllowTF32(allow);
+}
+
+/** cuDNN's autotuner (torch.backends.cudnn.benchmark): times the conv algorithms per shape on first use. */
+export function setCudnnBenchmark(on: boolean): void {
+  O.setCudnnBenchmark(on);
+}
+
+/** A page-locked copy of a CPU tensor (Tensor.pin_memory()), for asynchronous host-to-GPU copies; needs CUDA. */
+export function pinMemory(t: Tensor): Tensor {
+  return new Tensor(O.pinMemory(t.handle));
+}
+
+/** A copy on `device` that does not wait for the host when `t` is pinned (to(device, non_blocking=True)). */
+export function toDeviceAsync(t: Tensor, device: string): Tensor {
+  return new Tensor(O.toDeviceNonBlocking(t.handle, device));
 }

@@ -8,5 +8,5 @@ export { tidy, keep, dispose, memory, type MemoryInfo } from './scope.js';
 export { setConvAlgorithm, getConvAlgorithm, withConvAlgorithm, winogradAvailable, type ConvAlgorithm } from './convAlgorithm.js';
 export { setNumThreads, getNumThreads, cudaIsAvailable, buildConfig } from './threads.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, type SafetensorsContent } from './safetensors.js';
-export { parseDevice, parseGpus, onDevice, synchronize, cudaInfo, cudaDeviceCount, cudaMemoryUsed, torchVersion, DeviceError, type CudaInfo, type GpuInfo } from './device.js';
+export { parseDevice, parseGpus, onDevice, synchronize, setAllowTF32, setCudnnBenchmark, pinMemory, toDeviceAsync, cudaInfo, cudaDeviceCount, cudaMemoryUsed, torchVersion, DeviceError, type CudaInfo, type GpuInfo } from './device.js';
 export { withAutocast, isAutocastEnabled, autocastDtype, type AutocastDtype } from './autocast.js';
