@@ -9,7 +9,9 @@
 // (pip's nvidia-* packages next to torch, or /usr/local/cuda) their include folders are added and
 // SSDKIT_CUDA_HEADERS=1 is defined (native/src/dist.cc's NCCL process group needs them).
 //
-//   node native/libtorch-config.cjs include|libs|defines|cflags|json
+// The C++ standard is C++17 unless the headers demand C++20 (torch >= 2.14's ATen.h has an #error for older modes).
+//
+//   node native/libtorch-config.cjs include|libs|defines|std|cflags|json
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -75,6 +77,11 @@ function cudaHeaders(cfg) {
   return runtime && nccl ? [...new Set([runtime, nccl])] : null;
 }
 
+/** '-std=c++20' when ATen.h refuses older language modes (it tests __cplusplus < 202002L), else '-std=c++17'. */
+function cxxStd(cfg) {
+  return fs.readFileSync(cfg.headerProbe, 'utf8').includes('202002L') ? '-std=c++20' : '-std=c++17';
+}
+
 function hasCudaLibs(cfg) {
   return fs.existsSync(path.join(cfg.lib, 'libtorch_cuda.so'));
 }
@@ -125,8 +132,9 @@ function main() {
   if (what === 'defines') console.log(defines(cfg).join(' '));
   else if (what === 'include') console.log(includes(cfg).join(' '));
   else if (what === 'libs') console.log(libs(cfg).join(' '));
+  else if (what === 'std') console.log(cxxStd(cfg));
   else if (what === 'cflags') console.log([...includes(cfg).map((d) => '-I' + d), ...defines(cfg).map((d) => '-D' + d)].join(' '));
-  else console.log(JSON.stringify({ ...cfg, cxx11Abi: cxx11Abi(cfg), cuda: hasCudaLibs(cfg), cudaHeaders: cudaHeaders(cfg) }));
+  else console.log(JSON.stringify({ ...cfg, cxx11Abi: cxx11Abi(cfg), std: cxxStd(cfg), cuda: hasCudaLibs(cfg), cudaHeaders: cudaHeaders(cfg) }));
 }
 
 main();

@@ -66,13 +66,14 @@ CXX=${CXX:-g++}
 command -v "$CXX" >/dev/null || fail "no C++ compiler ($CXX) on this machine"
 CFLAGS=$(node native/libtorch-config.cjs cflags) || fail "libtorch-config.cjs cannot use LIBTORCH=$LIBTORCH"
 LIBS=$(node native/libtorch-config.cjs libs)
-say "libtorch: $LIBTORCH" "flags: $CFLAGS" "libs: $LIBS"
+STD=$(node native/libtorch-config.cjs std)
+say "libtorch: $LIBTORCH" "flags: $STD $CFLAGS" "libs: $LIBS"
 BUILD=$ROOT/.gpu/build
 rm -rf "$BUILD" && mkdir -p "$BUILD"
 compile() {
   local src=$1 obj=$BUILD/$(basename "$1" .cc).o
   # shellcheck disable=SC2086
-  "$CXX" -c -fPIC -O2 -std=c++17 -fexceptions -frtti -Wno-unused-parameter -Wno-deprecated-declarations \
+  "$CXX" -c -fPIC -O2 "$STD" -fexceptions -frtti -Wno-unused-parameter -Wno-deprecated-declarations \
     -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED -DBUILDING_NODE_EXTENSION \
     -I"$ROOT/.gpu/include/node" -I"$ROOT/node_modules/node-addon-api" $CFLAGS "$src" -o "$obj" > "$obj.log" 2>&1
   echo $? > "$obj.rc"

@@ -71,6 +71,22 @@ test('libtorch-config: CUDA libraries are linked, and CUDA/NCCL headers from pip
   }
 });
 
+test('libtorch-config: C++17, or C++20 when ATen.h demands it (torch >= 2.14)', () => {
+  const { site, torch } = pipLayout();
+  const fake = mkdtempSync(join(tmpdir(), 'ssdkit-torch214-'));
+  try {
+    assert.equal(config(torch, 'std'), '-std=c++17');
+    mkdirSync(join(fake, 'include', 'ATen'), { recursive: true });
+    mkdirSync(join(fake, 'lib'));
+    writeFileSync(join(fake, 'include', 'ATen', 'ATen.h'), '#if !defined(_MSC_VER) && __cplusplus < 202002L\n#error C++20 or later compatible compiler is required to use ATen.\n#endif\n');
+    for (const l of ['libtorch_cpu.so', 'libc10.so']) writeFileSync(join(fake, 'lib', l), '_ZN3c105ErrorC1ENSt7__cxx1112basic_stringE');
+    assert.equal(config(fake, 'std'), '-std=c++20');
+  } finally {
+    rmSync(site, { recursive: true, force: true });
+    rmSync(fake, { recursive: true, force: true });
+  }
+});
+
 test('libtorch-config: a folder without libtorch is a clear error', () => {
   const empty = mkdtempSync(join(tmpdir(), 'ssdkit-empty-'));
   try {
