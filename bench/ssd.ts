@@ -192,7 +192,15 @@ class SSDKitSide {
   }
 
   inferStep(x: Tensor, amp = false): void {
-    tidy(() => void (amp ? this.amp.autocast(() => this.inferNet.detect(x)) : this.inferNet.detect(x)));
+    if (amp) {
+      // the network under autocast (float16 convs), decoding and NMS in float32
+      noGrad(() => tidy(() => {
+        const [cls, box, anchors] = this.amp.autocast(() => this.inferNet.forwardTrain(x));
+        void this.inferNet.postprocess(cls.float(), box.float(), anchors.float());
+      }));
+    } else {
+      tidy(() => void this.inferNet.detect(x));
+    }
     synchronize(this.device);
   }
 }
