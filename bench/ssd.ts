@@ -26,7 +26,8 @@
 // train/infer at batch 32 and 64, each in float32 and with -amp (float16 autocast; training through a
 // GradScaler: ssdkit's createAmp, torch.amp.GradScaler); every timed step ends with a device synchronization.
 // Peak GPU memory per process is nvidia-smi's used memory, sampled after every case (same measure both sides);
-// torch's caching-allocator peaks are printed beside it.
+// torch's caching-allocator peaks are printed beside it. --ssdkit-only: no Python reference (a machine without
+// torchvision); the torch columns read NaN.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -214,6 +215,25 @@ interface Args {
   profileBatch: number;
   verbose: boolean;
   device: string;
+  ssdkitOnly: boolean;
+}
+
+/** The reference side as main() uses it: the Python child, or NoReference for --ssdkit-only. */
+type Reference = Pick<PythonChild, 'ready' | 'request' | 'samples' | 'close' | 'pid'>;
+
+/** Answers every request with NaN, so that the ssdkit side runs alone. */
+class NoReference implements Reference {
+  readonly pid = undefined;
+  async ready(): Promise<Reply> {
+    return { ready: true, torch: 'none (--ssdkit-only)', torchvision: 'none', threads: NaN, mkldnn: false, gpu: 'n/a' };
+  }
+  async request(): Promise<Reply> {
+    return { samples: [NaN], loss: NaN, params: NaN, maxrss_kb: NaN, max_reserved: NaN, max_allocated: NaN, phases: {} };
+  }
+  async samples(): Promise<number[]> {
+    return [NaN];
+  }
+  close(): void {}
 }
 
 const ALL_CASES = ['train-b1', 'train-b4', 'train-b8', 'infer-b1', 'infer-b8', 'targets-b32', 'nms', 'loader'];
@@ -234,7 +254,7 @@ function parseArgs(argv: string[]): Args {
     if (!known.includes(c) && !(device !== 'cpu' && STEP_CASE.test(c))) throw new Error(`unknown case '${c}' for --device ${device} (known: ${known.join(', ')})`);
     if (device === 'cpu' && c.endsWith('-amp')) throw new Error(`case '${c}': -amp cases need --device cuda`);
   }
-  return { rounds, cases, profile: argv.includes('--profile'), profileBatch: Number(val('--profile-batch') ?? 4), verbose: argv.includes('--verbose'), device };
+  return { rounds, cases, profile: argv.includes('--profile'), profileBatch: Number(val('--profile-batch') ?? 4), verbose: argv.includes('--verbose'), device, ssdkitOnly: argv.includes('--ssdkit-only') };
 }
 
 function spread(label: string, s: number[]): string {
@@ -256,7 +276,7 @@ function loaderFigure(): string {
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const threads = getNumThreads();
-  const torch = new PythonChild(SCRIPT, threads, 'python3, python3-torch, python3-torchvision', ['--device', o.device]);
+  const torch: Reference = o.ssdkitOnly ? new NoReference() : new PythonChild(SCRIPT, threads, 'python3, python3-torch, python3-torchvision', ['--device', o.device]);
   const gpuMem = o.device === 'cpu' ? null : new GpuMemoryPeaks();
   let info: Reply;
   try {

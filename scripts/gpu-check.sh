@@ -45,9 +45,16 @@ command -v nvidia-smi >/dev/null && say "gpu: $(nvidia-smi --query-gpu=name,memo
 # ---- 1. Node and the runtime ----
 [ -f .gpu/node.xz ] && [ -f .gpu/runtime.tar.xz ] || fail ".gpu/ is missing: run bash scripts/gpu-pack.sh on the build machine and carry .gpu"
 mkdir -p .gpu/bin
-xz -dc .gpu/node.xz > .gpu/bin/node && chmod +x .gpu/bin/node || fail "cannot unpack .gpu/node.xz"
+# xz, or python3's lzma where the machine has no xz
+if command -v xz >/dev/null; then
+  xz -dc .gpu/node.xz > .gpu/bin/node && tar -xJf .gpu/runtime.tar.xz || fail "cannot unpack .gpu/"
+else
+  python3 -c 'import lzma, shutil, tarfile
+with lzma.open(".gpu/node.xz") as f, open(".gpu/bin/node", "wb") as o: shutil.copyfileobj(f, o)
+tarfile.open(".gpu/runtime.tar.xz", "r:xz").extractall(".")' || fail "cannot unpack .gpu/ with python3's lzma"
+fi
+chmod +x .gpu/bin/node
 export PATH=$ROOT/.gpu/bin:$PATH
-tar -xJf .gpu/runtime.tar.xz || fail "cannot unpack .gpu/runtime.tar.xz"
 say "node: $(node --version), runtime unpacked (at $(elapsed))"
 
 # ---- 2. the addon, with g++ against the machine's torch ----
@@ -62,8 +69,8 @@ else
   LIBTORCH=${LIBTORCH:-$("$PY" -c 'import torch, os; print(os.path.dirname(torch.__file__))')} || fail "no torch in $PY"
 fi
 export LIBTORCH
-CXX=${CXX:-g++}
-command -v "$CXX" >/dev/null || fail "no C++ compiler ($CXX) on this machine"
+CXX=${CXX:-$(command -v g++ || command -v c++ || command -v clang++)}
+[ -n "$CXX" ] && command -v "$CXX" >/dev/null || fail "no C++ compiler (g++, c++ or clang++) on this machine"
 CFLAGS=$(node native/libtorch-config.cjs cflags) || fail "libtorch-config.cjs cannot use LIBTORCH=$LIBTORCH"
 LIBS=$(node native/libtorch-config.cjs libs)
 STD=$(node native/libtorch-config.cjs std)
@@ -111,7 +118,9 @@ if [ $DRY = 1 ]; then
 else
   left=$(( 460 - ($(date +%s) - T0) ))
   [ $left -gt 60 ] || left=60
+  only=()
+  if ! "$PY" -c 'import torchvision' 2>/dev/null; then only=(--ssdkit-only); say "" "no torchvision in $PY: the benchmark runs ssdkit alone"; fi
   run "GPU benchmark: ssdkit vs torchvision ssd300_vgg16 eager (images/s, higher is better)" "$left" \
-    node dist/bench/ssd.js --device cuda --rounds 3 --verbose
+    node dist/bench/ssd.js --device cuda --rounds 3 --verbose "${only[@]}"
 fi
 say "" "total: $(elapsed)"
