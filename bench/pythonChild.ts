@@ -6,7 +6,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { basename } from 'node:path';
 
-export const PYTHON = '/usr/bin/python3';
+/** SSDKIT_PYTHON overrides it (the GPU check points it at the python3 that has the machine's CUDA torch). */
+export const PYTHON = process.env.SSDKIT_PYTHON || '/usr/bin/python3';
 
 export type Reply = { ready?: boolean; error?: string; samples?: number[] } & Record<string, unknown>;
 
@@ -17,10 +18,10 @@ export class PythonChild {
   #stderr = '';
   #dead: Error | null = null;
 
-  /** `packages`: what to install when /usr/bin/python3 is missing (for the message). */
-  constructor(script: string, threads: number, packages: string) {
+  /** `packages`: what to install when /usr/bin/python3 is missing (for the message); `args`: more script flags. */
+  constructor(script: string, threads: number, packages: string, args: string[] = []) {
     this.#script = script;
-    this.#proc = spawn(PYTHON, [script, '--threads', String(threads), '--serve'], { stdio: 'pipe' });
+    this.#proc = spawn(PYTHON, [script, '--threads', String(threads), '--serve', ...args], { stdio: 'pipe' });
     this.#proc.stderr.on('data', (d: Buffer) => (this.#stderr += d.toString()));
     this.#proc.on('error', (e: NodeJS.ErrnoException) =>
       this.#fail(e.code === 'ENOENT' ? `${PYTHON} not found (install ${packages})` : `cannot run ${PYTHON}: ${e.message}`),
@@ -68,6 +69,11 @@ export class PythonChild {
     const r = await this.request(req);
     if (r.samples === undefined) throw new Error(`torch ${String(req.case)}: no samples`);
     return r.samples;
+  }
+
+  /** The child's process id. */
+  get pid(): number | undefined {
+    return this.#proc.pid;
   }
 
   close(): void {

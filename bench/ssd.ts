@@ -22,13 +22,20 @@
 // Thread count: SSDKIT_THREADS (default: all cores), the same on both sides. Conv algorithm: SSDKIT_CONV.
 // --profile: a train-b4 step of each side split into phases (median ms per phase).
 // Each case: 1 untimed warm-up step per side, then --rounds rounds of 1 timed step per side, ABBA order.
+// --device cuda[:K] (the GPU benchmark, `npm run bench -- --device cuda`): both sides on that GPU, cases
+// train/infer at batch 32 and 64, each in float32 and with -amp (float16 autocast; training through a
+// GradScaler: ssdkit's createAmp, torch.amp.GradScaler); every timed step ends with a device synchronization.
+// Peak GPU memory per process is nvidia-smi's used memory, sampled after every case (same measure both sides);
+// torch's caching-allocator peaks are printed beside it. --ssdkit-only: no Python reference (a machine without
+// torchvision); the torch columns read NaN.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getConvAlgorithm, getNumThreads, keep, manualSeed, winogradAvailable, noGrad, randn, tensor, tidy, zeros, type Tensor } from '../src/tensor/index.js';
+import { getConvAlgorithm, getNumThreads, keep, manualSeed, winogradAvailable, noGrad, randn, tensor, tidy, zeros, parseDevice, synchronize, onDevice, type Tensor } from '../src/tensor/index.js';
 import { getModel, type SSD } from '../src/models/index.js';
 import { SSDMultiBoxLoss, SSDTargetGenerator } from '../src/detection/index.js';
-import { Trainer, init } from '../src/nn/index.js';
+import { Trainer, init, createAmp, type Amp } from '../src/nn/index.js';
+import { GpuMemoryPeaks } from './gpuMemory.js';
 import { benchNms, benchTargets, scenes } from './detection.js';
 import { PythonChild, type Reply } from './pythonChild.js';
 import { fmt, interleave, loadAverage, median, nowMs, summarize, timeReps } from './timing.js';
@@ -70,10 +77,10 @@ function makeScene(batch: number, seed: number): Scene {
 }
 
 /** ssdkit's padded form: gtBoxes (B, MAX_BOXES, 4), gtIds (B, MAX_BOXES) with -1 rows as padding. */
-function sceneTensors(scene: Scene): { gt: Tensor; ids: Tensor } {
+function sceneTensors(scene: Scene, device = 'cpu'): { gt: Tensor; ids: Tensor } {
   const boxes = scene.boxes.map((img) => [...img, ...Array.from({ length: MAX_BOXES - img.length }, () => [-1, -1, -1, -1])]);
   const ids = scene.ids.map((img) => [...img, ...Array.from({ length: MAX_BOXES - img.length }, () => -1)]);
-  const [gt, idsT] = keep([tensor(boxes, { dtype: 'float32' }), tensor(ids, { dtype: 'int64' })]);
+  const [gt, idsT] = keep([tensor(boxes, { dtype: 'float32', device }), tensor(ids, { dtype: 'int64', device })]);
   return { gt: gt!, ids: idsT! };
 }
 
@@ -104,8 +111,12 @@ class SSDKitSide {
   readonly #images = new Map<number, Tensor>();
   /** Every training step's total loss, in order (a diverging run would show here). */
   readonly losses: number[] = [];
+  readonly device: string;
+  /** float16 autocast + GradScaler for the -amp cases. */
+  readonly amp: Amp;
 
-  constructor() {
+  constructor(device = 'cpu') {
+    this.device = device;
     manualSeed(0);
     this.net = getModel('ssd_300_vgg16_atrous_voc', { pretrainedBase: false });
     this.net.train();
@@ -116,6 +127,9 @@ class SSDKitSide {
     this.inferNet.eval();
     noGrad(() => tidy(() => void this.inferNet.detect(zeros([1, 3, SIZE, SIZE]))));
     stableInit(this.inferNet);
+    this.net.resetDevice(device);
+    this.inferNet.resetDevice(device);
+    this.amp = createAmp({ device, enabled: device !== 'cpu', dtype: 'float16' });
     this.trainer = new Trainer(this.net.collectParams(), 'sgd', { learningRate: 1e-3, momentum: 0.9, wd: 5e-4 });
   }
 
@@ -125,21 +139,27 @@ class SSDKitSide {
       manualSeed(1000 + batch);
       // after the VGG extractor's init_scale (x 0.229..0.225 * 255) this is ~N(0, 1), as torch's input after
       // its transform (ssd_torch.py): both networks see the same input scale
-      x = keep(tidy(() => randn([batch, 3, SIZE, SIZE]).div(57.4)));
+      x = keep(tidy(() => onDevice(randn([batch, 3, SIZE, SIZE]).div(57.4), this.device)));
       this.#images.set(batch, x);
     }
     return x;
   }
 
-  trainStep(x: Tensor, gt: Tensor, ids: Tensor): void {
+  trainStep(x: Tensor, gt: Tensor, ids: Tensor, amp = false): void {
     this.net.train();
     const loss = tidy(() => {
-      const [clsPreds, boxPreds, anchors] = this.net.forwardTrain(x);
-      const t = noGrad(() => this.gen.generate(anchors, null, gt, ids));
-      const losses = this.lossFn.compute(clsPreds, boxPreds, t.clsTargets, t.boxTargets);
+      // under -amp the network runs in float16 (autocast); targets and loss in float32, as torchvision's
+      const [clsPreds, boxPreds, anchors] = amp ? this.amp.autocast(() => this.net.forwardTrain(x)) : this.net.forwardTrain(x);
+      const t = noGrad(() => this.gen.generate(anchors.float(), null, gt, ids));
+      const losses = this.lossFn.compute(clsPreds.float(), boxPreds.float(), t.clsTargets, t.boxTargets);
       const total = losses.sum.sum();
-      total.backward();
-      this.trainer.step(1);
+      if (amp) {
+        this.amp.backward(total);
+        this.amp.step(this.trainer, 1);
+      } else {
+        total.backward();
+        this.trainer.step(1);
+      }
       return total.item();
     });
     this.losses.push(loss);
@@ -172,8 +192,17 @@ class SSDKitSide {
     lap('tidy dispose');
   }
 
-  inferStep(x: Tensor): void {
-    tidy(() => void this.inferNet.detect(x));
+  inferStep(x: Tensor, amp = false): void {
+    if (amp) {
+      // the network under autocast (float16 convs), decoding and NMS in float32
+      noGrad(() => tidy(() => {
+        const [cls, box, anchors] = this.amp.autocast(() => this.inferNet.forwardTrain(x));
+        void this.inferNet.postprocess(cls.float(), box.float(), anchors.float());
+      }));
+    } else {
+      tidy(() => void this.inferNet.detect(x));
+    }
+    synchronize(this.device);
   }
 }
 
@@ -185,9 +214,31 @@ interface Args {
   profile: boolean;
   profileBatch: number;
   verbose: boolean;
+  device: string;
+  ssdkitOnly: boolean;
+}
+
+/** The reference side as main() uses it: the Python child, or NoReference for --ssdkit-only. */
+type Reference = Pick<PythonChild, 'ready' | 'request' | 'samples' | 'close' | 'pid'>;
+
+/** Answers every request with NaN, so that the ssdkit side runs alone. */
+class NoReference implements Reference {
+  readonly pid = undefined;
+  async ready(): Promise<Reply> {
+    return { ready: true, torch: 'none (--ssdkit-only)', torchvision: 'none', threads: NaN, mkldnn: false, gpu: 'n/a' };
+  }
+  async request(): Promise<Reply> {
+    return { samples: [NaN], loss: NaN, params: NaN, maxrss_kb: NaN, max_reserved: NaN, max_allocated: NaN, phases: {} };
+  }
+  async samples(): Promise<number[]> {
+    return [NaN];
+  }
+  close(): void {}
 }
 
 const ALL_CASES = ['train-b1', 'train-b4', 'train-b8', 'infer-b1', 'infer-b8', 'targets-b32', 'nms', 'loader'];
+const GPU_CASES = ['train-b32', 'train-b32-amp', 'train-b64', 'train-b64-amp', 'infer-b32', 'infer-b32-amp', 'infer-b64', 'infer-b64-amp'];
+const STEP_CASE = /^(train|infer)-b(\d+)(-amp)?$/;
 
 function parseArgs(argv: string[]): Args {
   const val = (flag: string) => {
@@ -196,9 +247,14 @@ function parseArgs(argv: string[]): Args {
   };
   const rounds = Number(val('--rounds') ?? 3);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds needs a positive integer');
-  const cases = (val('--cases') ?? ALL_CASES.join(',')).split(',').filter(Boolean);
-  for (const c of cases) if (!ALL_CASES.includes(c)) throw new Error(`unknown case '${c}' (known: ${ALL_CASES.join(', ')})`);
-  return { rounds, cases, profile: argv.includes('--profile'), profileBatch: Number(val('--profile-batch') ?? 4), verbose: argv.includes('--verbose') };
+  const device = parseDevice(val('--device') ?? 'cpu', '--device');
+  const known = device === 'cpu' ? ALL_CASES : GPU_CASES;
+  const cases = (val('--cases') ?? known.join(',')).split(',').filter(Boolean);
+  for (const c of cases) {
+    if (!known.includes(c) && !(device !== 'cpu' && STEP_CASE.test(c))) throw new Error(`unknown case '${c}' for --device ${device} (known: ${known.join(', ')})`);
+    if (device === 'cpu' && c.endsWith('-amp')) throw new Error(`case '${c}': -amp cases need --device cuda`);
+  }
+  return { rounds, cases, profile: argv.includes('--profile'), profileBatch: Number(val('--profile-batch') ?? 4), verbose: argv.includes('--verbose'), device, ssdkitOnly: argv.includes('--ssdkit-only') };
 }
 
 function spread(label: string, s: number[]): string {
@@ -220,7 +276,8 @@ function loaderFigure(): string {
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const threads = getNumThreads();
-  const torch = new PythonChild(SCRIPT, threads, 'python3, python3-torch, python3-torchvision');
+  const torch: Reference = o.ssdkitOnly ? new NoReference() : new PythonChild(SCRIPT, threads, 'python3, python3-torch, python3-torchvision', ['--device', o.device]);
+  const gpuMem = o.device === 'cpu' ? null : new GpuMemoryPeaks();
   let info: Reply;
   try {
     info = await torch.ready();
@@ -234,20 +291,21 @@ async function main(): Promise<number> {
     `threads: ssdkit ${threads}, torch ${String(info.threads)} (torch ${String(info.torch)}, torchvision ${String(info.torchvision)}, ` +
       `mkldnn ${info.mkldnn ? 'on' : 'off'}); rounds ${o.rounds} (+1 warm-up step per side per case)`,
   );
+  if (gpuMem) console.log(`device: ${o.device} (${String(info.gpu)})`);
   console.log(`load before: ${loadAverage()}`);
   console.log('train/infer lines: images/s from the median step time (higher is better); ratio = ssdkit / torch');
   let torchRssKb = NaN;
   try {
-    const side = new SSDKitSide();
+    const side = new SSDKitSide(o.device);
     // the same network on both sides: GluonCV's and torchvision's SSD300 VGG16 for 21 classes have the same
     // trainable parameters (ssdkit's constants, the input scale and the anchor grids, are not counted)
     const ours = [...side.net.collectParams().values()].filter((p) => p.gradReq !== 'null').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const theirs = Number((await torch.request({ case: 'params' })).params);
     console.log(`trainable parameters: ssdkit ${ours}, torch ${theirs}; conv algorithm: ${getConvAlgorithm()}${winogradAvailable() ? '' : ' (Winograd unavailable)'}`);
     for (const name of o.cases) {
-      const m = name.match(/^(train|infer)-b(\d+)$/);
+      const m = name.match(STEP_CASE);
       if (!m) continue;
-      const [kind, batch] = [m[1]!, Number(m[2])];
+      const [kind, batch, amp] = [m[1]!, Number(m[2]), m[3] !== undefined];
       const x = side.images(batch);
       let ssdkitStep: () => void;
       let torchReq: Record<string, unknown>;
@@ -255,13 +313,13 @@ async function main(): Promise<number> {
       let sceneT: { gt: Tensor; ids: Tensor } | null = null;
       if (kind === 'train') {
         scene = makeScene(batch, 11 + batch);
-        sceneT = sceneTensors(scene);
+        sceneT = sceneTensors(scene, o.device);
         const { gt, ids } = sceneT;
-        ssdkitStep = () => side.trainStep(x, gt, ids);
-        torchReq = { case: 'train', scene };
+        ssdkitStep = () => side.trainStep(x, gt, ids, amp);
+        torchReq = { case: 'train', scene, amp };
       } else {
-        ssdkitStep = () => side.inferStep(x);
-        torchReq = { case: 'infer', batch };
+        ssdkitStep = () => side.inferStep(x, amp);
+        torchReq = { case: 'infer', batch, amp };
       }
       // warm-up (untimed) on both sides, then ABBA rounds of one timed step each
       timeReps(ssdkitStep, { warmup: 1, reps: 0 });
@@ -279,6 +337,7 @@ async function main(): Promise<number> {
       );
       const [a, b] = [(batch * 1000) / median(r.a), (batch * 1000) / median(r.b)];
       console.log(`${name}: ssdkit ${fmt(a)}, torch ${fmt(b)}, ratio ${(a / b).toFixed(3)}`);
+      gpuMem?.sample();
       if (o.verbose) {
         console.log(`  ${spread('ssdkit', r.a)}; ${spread('torch', r.b)}`);
         if (kind === 'train') console.log(`  timed steps' losses: ssdkit ${side.losses.slice(firstLoss).map((l) => fmt(l)).join(' ')}; torch ${torchLosses.map((l) => fmt(l)).join(' ')}`);
@@ -288,7 +347,7 @@ async function main(): Promise<number> {
     if (o.profile) {
       const batch = o.profileBatch;
       const scene = makeScene(batch, 11 + batch);
-      const { gt, ids } = sceneTensors(scene);
+      const { gt, ids } = sceneTensors(scene, o.device);
       const x = side.images(batch);
       const ph = new Map<string, number[]>();
       side.trainStep(x, gt, ids); // warm-up
@@ -324,6 +383,12 @@ async function main(): Promise<number> {
     }
     if (o.cases.includes('nms')) core('nms', 1, benchNms({ reps: 15 }), await torch.samples({ case: 'nms', warmup: 3, reps: 15 }));
     torchRssKb = Number((await torch.request({ case: 'rss' })).maxrss_kb ?? NaN);
+    if (gpuMem) {
+      const t = await torch.request({ case: 'gpumem' });
+      const mb = (v: unknown) => `${(Number(v) / 2 ** 20).toFixed(0)} MiB`;
+      console.log(`peak GPU memory (nvidia-smi, per process): ssdkit ${gpuMem.of(process.pid)}, torch ${gpuMem.of(torch.pid)} ` +
+        `(torch caching allocator: max reserved ${mb(t.max_reserved)}, max allocated ${mb(t.max_allocated)})`);
+    }
   } finally {
     torch.close();
   }

@@ -24,6 +24,10 @@
 #          codes N(0, 0.5^2), as bench/detection.ts's nms case
 #   {"case": "rss"} -> {"maxrss_kb": ...}   resource.getrusage(RUSAGE_SELF).ru_maxrss
 #   {"case": "params"} -> {"params": N}   the reference model's parameter count
+#   {"case": "gpumem"} -> {"max_reserved": bytes, "max_allocated": bytes}   torch.cuda's caching-allocator peaks
+# --device cuda (GPU benchmark): the models, images and targets live on the GPU, each timed step ends with
+# torch.cuda.synchronize(); "amp": true in a train/infer request runs it under torch.autocast(float16), the
+# train step through torch.amp.GradScaler (what ssdkit's --amp does).
 # The scene's class ids are 0-based foreground ids (ssdkit's); torchvision gets id + 1 (0 is its background).
 import argparse
 import copy
@@ -47,12 +51,21 @@ SIZE = 300
 NUM_CLASSES = 21  # 20 VOC classes + background
 
 
+DEVICE = "cpu"
+
+
+def sync():
+    if DEVICE != "cpu":
+        torch.cuda.synchronize()
+
+
 class Bench:
     def __init__(self):
         torch.manual_seed(0)
-        self.model = ssd300_vgg16(weights=None, weights_backbone=None, num_classes=NUM_CLASSES)
+        self.model = ssd300_vgg16(weights=None, weights_backbone=None, num_classes=NUM_CLASSES).to(DEVICE)
         # inference runs on its own copy of the initial weights, so that it does not depend on the train cases
         self.infer_model = copy.deepcopy(self.model).eval()
+        self.scaler = torch.amp.GradScaler("cuda") if DEVICE != "cpu" else None
         self.opt = torch.optim.SGD(self.model.parameters(), lr=1e-3, momentum=0.9, weight_decay=5e-4)
         self.images = {}
         self.last_loss = None
@@ -66,24 +79,30 @@ class Bench:
             mean = torch.tensor(t.image_mean).view(1, 3, 1, 1)
             std = torch.tensor(t.image_std).view(1, 3, 1, 1)
             x = torch.randn(batch, 3, SIZE, SIZE, generator=g) * std + mean
-            self.images[batch] = list(x.unbind(0))
+            self.images[batch] = list(x.to(DEVICE).unbind(0))
         return self.images[batch]
 
     @staticmethod
     def targets(scene):
         out = []
         for boxes, ids in zip(scene["boxes"], scene["ids"]):
-            out.append({"boxes": torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
-                        "labels": torch.tensor(ids, dtype=torch.int64) + 1})
+            out.append({"boxes": torch.tensor(boxes, dtype=torch.float32, device=DEVICE).reshape(-1, 4),
+                        "labels": torch.tensor(ids, dtype=torch.int64, device=DEVICE) + 1})
         return out
 
-    def train_step(self, images, targets):
+    def train_step(self, images, targets, amp=False):
         self.model.train()
-        losses = self.model(images, targets)
-        loss = sum(losses.values())
+        with torch.autocast(DEVICE.split(":")[0], dtype=torch.float16, enabled=amp):
+            losses = self.model(images, targets)
+            loss = sum(losses.values())
         self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
+        if amp:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.opt)
+            self.scaler.update()
+        else:
+            loss.backward()
+            self.opt.step()
         self.last_loss = float(loss.detach())
 
     def train_profile_step(self, images, targets, ph):
@@ -135,9 +154,10 @@ class Bench:
             out.append((labels, reg))
         return out
 
-    def infer_step(self, images):
-        with torch.no_grad():
+    def infer_step(self, images, amp=False):
+        with torch.no_grad(), torch.autocast(DEVICE.split(":")[0], dtype=torch.float16, enabled=amp):
             self.infer_model(images)
+        sync()
 
 
 def time_reps(step, warmup, reps):
@@ -163,6 +183,8 @@ def run(req):
     warmup, reps = int(req.get("warmup", 1)), int(req.get("reps", 3))
     if name == "rss":
         return {"maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    if name == "gpumem":
+        return {"max_reserved": torch.cuda.max_memory_reserved(), "max_allocated": torch.cuda.max_memory_allocated()}
     if name == "params":
         return {"params": sum(p.numel() for p in b.model.parameters())}
     if name in ("train", "train_profile"):
@@ -170,7 +192,8 @@ def run(req):
         images = b.batch_images(len(scene["boxes"]))
         targets = b.targets(scene)
         if name == "train":
-            return {"samples": time_reps(lambda: b.train_step(images, targets), warmup, reps), "loss": b.last_loss}
+            amp = bool(req.get("amp", False))
+            return {"samples": time_reps(lambda: b.train_step(images, targets, amp), warmup, reps), "loss": b.last_loss}
         for _ in range(warmup):
             b.train_step(images, targets)
         ph = {}
@@ -195,12 +218,14 @@ def run(req):
         return {"samples": time_reps(step, warmup, reps)}
     if name == "infer":
         images = b.batch_images(int(req["batch"]))
-        return {"samples": time_reps(lambda: b.infer_step(images), warmup, reps)}
+        amp = bool(req.get("amp", False))
+        return {"samples": time_reps(lambda: b.infer_step(images, amp), warmup, reps)}
     raise ValueError("unknown case %r" % name)
 
 
 def info():
-    return {"torch": torch.__version__, "torchvision": torchvision.__version__, "threads": torch.get_num_threads(),
+    gpu = torch.cuda.get_device_name(torch.device(DEVICE)) if DEVICE != "cpu" else None
+    return {"torch": torch.__version__, "torchvision": torchvision.__version__, "threads": torch.get_num_threads(), "gpu": gpu,
             "mkldnn": bool(torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled)}
 
 
@@ -209,7 +234,10 @@ def main():
     p.add_argument("--threads", type=int, required=True, help="intra-op threads (torch.set_num_threads)")
     p.add_argument("--serve", action="store_true", help="answer JSON-line requests on stdin")
     p.add_argument("--smoke", action="store_true", help="one train-b1 and one infer-b1 step")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:K")
     args = p.parse_args()
+    global DEVICE
+    DEVICE = args.device
     torch.set_num_threads(args.threads)
     if args.serve:
         serve(info(), run)

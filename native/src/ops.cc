@@ -7,6 +7,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "common.h"
+#include "compat.h"
+#include "cudaInfo.h"
 #include "maxPool.h"
 #include "winograd.h"
 
@@ -22,6 +24,11 @@ c10::List<c10::optional<at::Tensor>> indexList(const std::vector<at::Tensor>& ts
   list.reserve(ts.size());
   for (const auto& t : ts) list.push_back(t);
   return list;
+}
+
+// Waits for the device's queued work: a one-element copy to the host runs after it on the current stream.
+void synchronize(const at::Device& d) {
+  if (!d.is_cpu()) at::zeros({1}, at::TensorOptions().device(d)).cpu();
 }
 }  // namespace
 
@@ -247,6 +254,25 @@ const OpDef kOps[] = {
     OPV(backward, a.t(0).backward(a.isNull(1) ? at::Tensor() : a.t(1), a.b(2), false)),
     OP(detach, a.t(0).detach()),
     OPV(detach_, a.t(0).detach_()),
+
+    // ---- mixed precision: libtorch's autocast per device type (compat.h bridges the 1.13 and 2.x APIs) ----
+    OP(autocastEnabled, compat::autocastEnabled(a.device(0).type())),
+    OPV(setAutocastEnabled, compat::setAutocastEnabled(a.device(0).type(), a.b(1))),
+    OP(autocastDtype, static_cast<int64_t>(compat::autocastDtype(a.device(0).type()))),
+    OPV(setAutocastDtype, compat::setAutocastDtype(a.device(0).type(), a.dtype(1))),
+    OPV(autocastEnter, compat::autocastEnter()),
+    OPV(autocastExit, compat::autocastExit()),
+
+    // ---- devices ----
+    OP(torchVersion, std::string(compat::torchVersion())),
+    OP(cudaDevices, cudaDevicesJson()),
+    OP(cudaMemoryUsed, cudaMemoryUsed()),
+    OPV(synchronize, synchronize(a.device(0))),
+    OP(pinMemory, a.t(0).pin_memory()),
+    OP(isPinned, a.t(0).is_pinned()),
+    OP(toDeviceNonBlocking, a.t(0).to(a.t(0).options().device(a.device(1)), true)),
+    OPV(setAllowTF32, (at::globalContext().setAllowTF32CuDNN(a.b(0)), at::globalContext().setAllowTF32CuBLAS(a.b(0)))),
+    OPV(setCudnnBenchmark, at::globalContext().setBenchmarkCuDNN(a.b(0))),
 };
 
 const size_t kNumOps = sizeof(kOps) / sizeof(kOps[0]);

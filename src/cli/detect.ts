@@ -5,7 +5,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, type Command } from './command.js';
-import { parseFlags, str, num, choice } from './flags.js';
+import { parseFlags, str, num, choice, device } from './flags.js';
 import { loadTrainedModel } from '../train/modelSpec.js';
 import { toCOCOResults } from '../train/cocoResults.js';
 import { parseClassList } from '../train/datasets.js';
@@ -15,7 +15,7 @@ import type { ImageDetections } from '../train/validate.js';
 
 const FLAGS = {
   prefix: { type: 'string' }, model: { type: 'string' }, weights: { type: 'string' }, classes: { type: 'string' },
-  out: { type: 'string' }, thresh: { type: 'string' }, decoder: { type: 'string' }, format: { type: 'string' },
+  out: { type: 'string' }, thresh: { type: 'string' }, decoder: { type: 'string' }, format: { type: 'string' }, device: { type: 'string' },
 } as const;
 
 type DetectFlags = ReturnType<typeof parseFlags>['values'];
@@ -59,6 +59,7 @@ export const detectCommand: Command = {
   --out DIR       where detections.json and <image>.png go (default ./detections)
   --thresh X      score threshold for the pictures and the printed summary (default 0.4; the JSON keeps all)
   --decoder per-class|argmax   GluonCV models: how class scores are decoded (default per-class)
+  --device D      cpu (default), cuda or cuda:K: where a GluonCV model runs
   --format F      ssdkit (default: per image {id, detections}) or coco (COCO results, what pycocotools'
                   loadRes reads: [{image_id, category_id, bbox: [x, y, w, h], score}])
 
@@ -68,8 +69,10 @@ An image that cannot be read is reported and skipped; the rest are written, and 
     if (positionals.length === 0) throw new UsageError('give at least one image');
     const thresh = num(v, 'thresh', 0.4, { min: 0, max: 1 });
     const format = choice(v, 'format', ['ssdkit', 'coco'] as const, 'ssdkit');
+    const dev = device(v);
     const { net, options } = loadDetector(v);
     if (str(v, 'decoder') === 'argmax' && net instanceof SSD) net.setClassDecoder('argmax');
+    if (net instanceof SSD) net.resetDevice(dev);
     const out = str(v, 'out', 'detections');
     mkdirSync(out, { recursive: true });
     const failed: string[] = [];
@@ -78,7 +81,7 @@ An image that cannot be read is reported and skipped; the rest are written, and 
       console.error(`ssdkit detect: skipped ${e.message.startsWith(input) ? e.message : `${input}: ${e.message}`}`);
     };
     try {
-      const dets = await detectImages(net, positionals, { ...options, drawThresh: thresh, outDir: out, onError });
+      const dets = await detectImages(net, positionals, { ...options, drawThresh: thresh, outDir: out, onError, device: dev });
       const classes = options.classes ?? [];
       writeFileSync(join(out, 'detections.json'), JSON.stringify(format === 'coco' ? toCOCOResults(dets, classes) : dets, null, 1));
       for (const d of dets) console.log(summary(d, thresh));

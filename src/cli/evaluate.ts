@@ -4,7 +4,7 @@
 // COCODetectionMetric); the default metric follows the dataset, as train_ssd.py's.
 import { join } from 'node:path';
 import { UsageError, type Command } from './command.js';
-import { parseFlags, str, num, choice } from './flags.js';
+import { parseFlags, str, num, choice, device } from './flags.js';
 import { openDatasets, parseClassList, DATASET_KINDS } from '../train/datasets.js';
 import { loadTrainedModel } from '../train/modelSpec.js';
 import { validate } from '../train/validate.js';
@@ -28,13 +28,14 @@ export const evalCommand: Command = {
   --classes LIST      custom datasets                   --split NAME         default: the test split
   --metric M          voc07 (11-point), voc (area) or coco (AP@[.5:.95] and the 12 COCO numbers);
                       default coco for --dataset coco, else voc07 (train_ssd.py's choice)
-  --out DIR           where the PR plot goes (default .)  --json   print JSON instead of a table`,
+  --out DIR           where the PR plot goes (default .)  --json   print JSON instead of a table
+  --device D          cpu (default), cuda or cuda:K: where the model runs`,
   async run(argv) {
     const { values: v } = parseFlags(argv, {
       prefix: { type: 'string' }, weights: { type: 'string' }, detections: { type: 'string' }, dataset: { type: 'string' },
       'dataset-root': { type: 'string' }, classes: { type: 'string' }, split: { type: 'string' }, metric: { type: 'string' },
       'val-rec': { type: 'string' }, 'val-lst': { type: 'string' },
-      out: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' },
+      out: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, device: { type: 'string' },
     });
     const prefix = str(v, 'prefix');
     const detections = str(v, 'detections');
@@ -62,7 +63,9 @@ export const evalCommand: Command = {
       const { net, spec } = loadTrainedModel(`${prefix}_model.json`, str(v, 'weights', `${prefix}_best.safetensors`));
       if (spec.classes.join(',') !== data.classes.join(',')) throw new Error(`the model's classes (${spec.classes.join(', ')}) differ from the dataset's (${data.classes.join(', ')})`);
       const dataShape = spec.preset?.baseSize ?? Number(/^ssd_(\d+)_/.exec(spec.name)?.[1] ?? 300);
-      const r = await validate(net, data.val, { dataShape, batchSize: num(v, 'batch-size', 8, { integer: true, min: 1 }), metric, progress: true });
+      const dev = device(v);
+      net.resetDevice(dev);
+      const r = await validate(net, data.val, { dataShape, batchSize: num(v, 'batch-size', 8, { integer: true, min: 1 }), metric, progress: true, device: dev });
       ({ names, values, cocoStats } = r);
       curves = r.metric.curves();
       net.dispose();

@@ -2,6 +2,7 @@
 // errors name the flag and the expected form.
 import { parseArgs } from 'node:util';
 import { UsageError } from './command.js';
+import { parseDevice, DeviceError } from '../tensor/device.js';
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
@@ -38,6 +39,17 @@ export function numList(values: Record<string, unknown>, name: string, fallback:
   const parts = String(v).split(',').map((s) => Number(s.trim()));
   if (parts.some((n) => !Number.isFinite(n))) throw new UsageError(`--${name} must be a comma-separated list of numbers, got '${String(v)}'`);
   return parts;
+}
+
+/** --device cpu|cuda|cuda:K as libtorch's device string (default cpu); errors name the flag. */
+export function device(values: Record<string, unknown>, name = 'device'): string {
+  const v = values[name];
+  if (v === undefined) return 'cpu';
+  try {
+    return parseDevice(String(v), `--${name}`);
+  } catch (e) {
+    throw e instanceof DeviceError ? new UsageError(e.message) : e;
+  }
 }
 
 export function choice<T extends string>(values: Record<string, unknown>, name: string, allowed: readonly T[], fallback: T): T {

@@ -54,8 +54,8 @@ export class AnchorIou {
     this.positiveAreas = this.count > 0 && this.areas.min().item() > 0;
     this.grid = layout && columns > 0 ? gridOf(this.corners, layout) : null;
     if (this.grid) {
-      this.inter = empty([batch, this.count, columns]);
-      this.union = empty([batch, columns, this.count]);
+      this.inter = empty([batch, this.count, columns], { device: anchors.device });
+      this.union = empty([batch, columns, this.count], { device: anchors.device });
     }
   }
 

@@ -54,7 +54,7 @@ export class MultiClassEncoder {
     return tidy(() => {
       const ids = flatIds(gtIds);
       const target =
-        ids.shape[1] === 0 ? full(samples.shape, this.ignoreLabel, { dtype: 'int64' }) : ids.long().add(1).gather(1, pickIndex(matches));
+        ids.shape[1] === 0 ? full(samples.shape, this.ignoreLabel, { dtype: 'int64', device: samples.device }) : ids.long().add(1).gather(1, pickIndex(matches));
       target.maskedFill_(samples.le(0.5), this.ignoreLabel);
       return target.maskedFill_(samples.lt(-0.5), 0);
     });

@@ -69,7 +69,7 @@ export function ssdDetect(clsPreds: Tensor, boxPreds: Tensor, anchors: Tensor, o
       const width = postNms > 0 ? postNms : C * N;
       const boxRows = bboxes.gather(1, rows.clamp(0, null).remainder(N).unsqueeze(2).expand(B, K, 4));
       const dets = cat([idsFlat.gather(1, rows.clamp(0, null)).unsqueeze(2), scoresFlat.gather(1, rows.clamp(0, null)).unsqueeze(2), boxRows], 2);
-      out = gatherRows(dets, where(rows.ge(0), arange(K), -1), width); // survivors are packed in front
+      out = gatherRows(dets, where(rows.ge(0), arange(0, K, 1, { device: rows.device }), -1), width); // survivors are packed in front
     } else {
       out = cat([idsFlat.unsqueeze(2), scoresFlat.unsqueeze(2), bboxes.repeat(1, C, 1)], 2); // GluonCV: no cut without NMS
     }

@@ -3,7 +3,7 @@
 // the matched ground-truth column per anchor or -1.
 //
 //   const matches = new CompositeMatcher([new BipartiteMatcher(), new MaximumMatcher(0.5)]).match(ious);
-import { type Tensor, full, tidy, where } from '../tensor/index.js';
+import { type Tensor, full, onDevice, tidy, where } from '../tensor/index.js';
 import { indexArray, indexTensor } from './ints.js';
 import { ArgCheck } from '../util/checkArgs.js';
 
@@ -74,7 +74,7 @@ export class BipartiteMatcher implements Matcher {
     return batched(ious, 'BipartiteMatcher.greedy', (x) =>
       tidy(() => {
         const [B, N, M] = x.shape as [number, number, number];
-        const out = full([B, N], -1, { dtype: 'int64' });
+        const out = full([B, N], -1, { dtype: 'int64', device: x.device });
         if (M > 0 && N > 0) {
           const xt = x.transpose(1, 2);
           writePairs(out, greedyWalk(x, nearColumnMax(xt, xt.amax(2, true), this.threshold, Infinity), this.threshold));
@@ -96,7 +96,7 @@ export class BipartiteMatcher implements Matcher {
  */
 function bipartiteMatch(x: Tensor, m: BipartiteMatcher, orAbove: number | false): Tensor {
   const [B, N, M] = x.shape as [number, number, number];
-  const out = full([B, N], -1, { dtype: 'int64' });
+  const out = full([B, N], -1, { dtype: 'int64', device: x.device });
   if (M === 0 || N === 0) return out;
   // x + eps in x's precision (for float32 the eps only matters below ~2e-5, so at orAbove ties are exact).
   const plusEps = x.dtype === 'float32' ? (v: number) => Math.fround(v + Math.fround(m.eps)) : (v: number) => v + m.eps;
@@ -161,7 +161,7 @@ interface Pairs {
 
 function writePairs(out: Tensor, p: Pairs): void {
   if (p.b.length === 0) return;
-  tidy(() => void out.indexPut_([indexTensor(p.b), indexTensor(p.a)], indexTensor(p.g)));
+  tidy(() => void out.indexPut_([indexTensor(p.b), indexTensor(p.a)], onDevice(indexTensor(p.g), out.device)));
 }
 
 /** (b, g, a, IoU) of pairs within a hair of their column's maximum, in no particular order. */
@@ -275,7 +275,7 @@ interface Pair {
 function nextBest(x: Tensor, b: number, g: number, taken: number[]): Pair {
   return tidy(() => {
     const col = x.select(0, b).select(1, g).clone();
-    col.indexPut_([indexTensor(taken)], full([taken.length], -Infinity, { dtype: col.dtype }));
+    col.indexPut_([indexTensor(taken)], full([taken.length], -Infinity, { dtype: col.dtype, device: col.device }));
     const [v, a] = col.max(0);
     return { v: v.item(), a: a.item() };
   });
@@ -291,7 +291,7 @@ export class MaximumMatcher implements Matcher {
     return batched(ious, 'MaximumMatcher.match', (x) =>
       tidy(() => {
         const [B, N, M] = x.shape as [number, number, number];
-        if (M === 0) return full([B, N], -1, { dtype: 'int64' });
+        if (M === 0) return full([B, N], -1, { dtype: 'int64', device: x.device });
         const argmax = x.argmax(2, true);
         return where(x.gather(2, argmax).ge(this.threshold), argmax, -1).squeeze(2);
       }),

@@ -5,7 +5,7 @@
 // with forceSuppress); survivors come out in score order, every other row is -1 in all six fields.
 //
 //   const dets = boxNms(rows, { overlapThresh: 0.45, topk: 400, validThresh: 0.01, keep: 100 });
-import { type Tensor, arange, full, tidy, where } from '../tensor/index.js';
+import { type Tensor, arange, full, onDevice, tidy, where } from '../tensor/index.js';
 import { indexArray, indexTensor } from './ints.js';
 import { boxIou } from './bbox.js';
 import { ArgCheck } from '../util/checkArgs.js';
@@ -47,7 +47,7 @@ export function boxNmsIndices(scores: Tensor, ids: Tensor, boxesOf: (rows: Tenso
     const [B] = scores.shape as [number, number];
     const { rows, counts } = topValid(scores, ids, o);
     const K = rows.shape[1]!;
-    if (K === 0) return full([B, 0], -1, { dtype: 'int64' });
+    if (K === 0) return full([B, 0], -1, { dtype: 'int64', device: scores.device });
     const safe = rows.clamp(0, null);
     const boxes = boxesOf(safe).float();
     let suppress = boxIou(boxes, boxes).gt(overlap); // (B, K, K)
@@ -73,7 +73,7 @@ export function boxNmsIndices(scores: Tensor, ids: Tensor, boxesOf: (rows: Tenso
     const width = Math.max(0, ...kept.map((k) => k.length));
     const flat = new Int32Array(B * width).fill(-1);
     kept.forEach((k, b) => flat.set(k, b * width));
-    return indexTensor(flat, [B, width]);
+    return onDevice(indexTensor(flat, [B, width]), scores.device);
   });
 }
 
@@ -94,17 +94,18 @@ function topValid(scores: Tensor, ids: Tensor, o: BoxNmsOptions): { rows: Tensor
   const selCounts = sel.sum(1);
   const width = L === 0 || B === 0 ? 0 : selCounts.max().item();
   const counts = Array.from(indexArray(selCounts), (c) => Math.min(c, k));
-  if (width === 0) return { rows: full([B, 0], -1, { dtype: 'int64' }), counts };
+  const device = scores.device;
+  if (width === 0) return { rows: full([B, 0], -1, { dtype: 'int64', device }), counts };
   // Compact the selected row indices (ascending) into (B, width), then stable-sort them by score.
   const slot = where(sel, sel.long().cumsum(1).sub(1), width);
-  const packed = full([B, width + 1], -1, { dtype: 'int64' })
-    .scatter(1, slot, arange(L).unsqueeze(0).expand(B, L).contiguous())
+  const packed = full([B, width + 1], -1, { dtype: 'int64', device })
+    .scatter(1, slot, arange(0, L, 1, { device }).unsqueeze(0).expand(B, L).contiguous())
     .narrow(1, 0, width);
   const packedScores = where(packed.ge(0), scores.gather(1, packed.clamp(0, null)), -Infinity);
   const order = packedScores.sort(1, true, true)[1];
   const rows = packed.gather(1, order).narrow(1, 0, Math.min(width, k));
-  const slotIdx = arange(rows.shape[1]!).unsqueeze(0);
-  return { rows: where(slotIdx.lt(indexTensor(counts).unsqueeze(1)), rows, -1), counts };
+  const slotIdx = arange(0, rows.shape[1]!, 1, { device }).unsqueeze(0);
+  return { rows: where(slotIdx.lt(onDevice(indexTensor(counts), device).unsqueeze(1)), rows, -1), counts };
 }
 
 /**
@@ -134,9 +135,10 @@ export function gatherRows(data: Tensor, rows: Tensor, width: number): Tensor {
   return tidy(() => {
     const [B, K] = rows.shape as [number, number];
     const [, L, F] = data.shape as [number, number, number];
-    if (L === 0) return full([B, width, F], -1, { dtype: data.dtype }); // nothing to pick: all padding
+    const device = data.device;
+    if (L === 0) return full([B, width, F], -1, { dtype: data.dtype, device }); // nothing to pick: all padding
     const fitted =
-      K >= width ? rows.narrow(1, 0, width) : full([B, width], -1, { dtype: 'int64' }).scatter(1, arange(K).unsqueeze(0).expand(B, K).contiguous(), rows);
+      K >= width ? rows.narrow(1, 0, width) : full([B, width], -1, { dtype: 'int64', device }).scatter(1, arange(0, K, 1, { device }).unsqueeze(0).expand(B, K).contiguous(), rows);
     const picked = data.gather(1, fitted.clamp(0, null).unsqueeze(2).expand(B, width, F));
     return where(fitted.ge(0).unsqueeze(2), picked, -1);
   });

@@ -59,7 +59,7 @@ export class OHEMSampler {
       tidy(() => {
         const pos = matches.ge(0);
         const numPos = pos.sum(1, true); // (B, 1)
-        const maxIou = ious.ndim === 3 ? (ious.shape[2] === 0 ? zeros([B, N]) : ious.amax(2)) : ious;
+        const maxIou = ious.ndim === 3 ? (ious.shape[2] === 0 ? zeros([B, N], { device: ious.device }) : ious.amax(2)) : ious;
         const eligible = pos.logicalNot().logicalAnd(maxIou.lt(this.thresh));
         const score = clsPreds.logsumexp(2).sub(clsPreds.select(2, 0)); // -log softmax(...)[0]
         const numNeg = numPos
@@ -88,7 +88,7 @@ export function stableTopK(key: Tensor, count: Tensor, largest: boolean): Tensor
   return tidy(() => {
     const [B, N] = key.shape as [number, number];
     const k = Math.min(N, count.max().item());
-    if (k <= 0) return zeros([B, N], { dtype: 'bool' });
+    if (k <= 0) return zeros([B, N], { dtype: 'bool', device: key.device });
     const q = count.clamp(0, N);
     const bound = key.topk(k, 1, largest, true)[0].gather(1, q.sub(1).clamp(0, null)); // the q-th best value
     const better = largest ? key.gt(bound) : key.lt(bound);

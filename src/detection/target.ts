@@ -91,9 +91,10 @@ export class SSDTargetGenerator {
           const one = this.generateChunk(iou, codes, ohem ? clsPreds : null, gtBoxes.float(), gtIds);
           return { ...one, boxMasks: masksOf(one.clsTargets) };
         }
-        const clsTargets = empty([B, N], { dtype: 'int64' });
-        const boxTargets = empty([B, N, 4]);
-        const matches = empty([B, N], { dtype: 'int64' });
+        const device = gtBoxes.device;
+        const clsTargets = empty([B, N], { dtype: 'int64', device });
+        const boxTargets = empty([B, N, 4], { device });
+        const matches = empty([B, N], { dtype: 'int64', device });
         for (let b = 0; b < B; b += chunk) {
           const n = Math.min(chunk, B - b);
           tidy(() => {
@@ -116,14 +117,14 @@ export class SSDTargetGenerator {
 
   private generateChunk(iou: AnchorIou, codes: AnchorCodes, clsPreds: Tensor | null, gtBoxes: Tensor, gtIds: Tensor | null) {
     const [B, M] = gtBoxes.shape as [number, number];
-    const ids = gtIds === null ? zeros([B, M], { dtype: 'int64' }) : gtIds.ndim === 3 ? gtIds.squeeze(2) : gtIds;
+    const ids = gtIds === null ? zeros([B, M], { dtype: 'int64', device: gtBoxes.device }) : gtIds.ndim === 3 ? gtIds.squeeze(2) : gtIds;
     const real = ids.ge(0); // (B, M)
     const ious = iou.compute(gtBoxes, gtIds === null ? null : real); // (B, N, M)
     const matches = this.matcher.match(ious);
     const samples =
       this.sampler instanceof OHEMSampler ? this.sampler.sample(matches, clsPreds!, ious) : this.sampler.sample(matches);
     // Images without real ground truth: all background, with either sampler.
-    samples.maskedFill_(M === 0 ? full([B, 1], true, { dtype: 'bool' }) : real.any(1, true).logicalNot(), -1);
+    samples.maskedFill_(M === 0 ? full([B, 1], true, { dtype: 'bool', device: gtBoxes.device }) : real.any(1, true).logicalNot(), -1);
     const clsTargets = this.clsEncoder.encode(samples, matches, ids);
     const boxTargets = this.boxEncoder.targets(samples, matches, codes, gtBoxes);
     return { clsTargets, boxTargets, matches };

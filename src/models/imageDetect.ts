@@ -4,7 +4,7 @@
 // (spec §6); torchvision's SSD300 its own transform and post-processing (torchvision/).
 //
 //   const rows = await net.detect(readFileSync('cat.jpg'));   // [{ classId, className, score, box }, ...]
-import { fromTypedArray, tidy } from '../tensor/index.js';
+import { fromTypedArray, onDevice, tidy } from '../tensor/index.js';
 import { decodeImage, ssdValTransform, type RGBImage } from '../data/index.js';
 import type { SSD } from './ssd/ssd.js';
 import type { TorchvisionSSD300 } from './torchvision/ssd300Vgg16.js';
@@ -21,6 +21,8 @@ export interface DetectionRow {
 }
 
 export interface ImageDetectOptions {
+  /** GluonCV SSDs: where the network lives ('cpu' default, 'cuda:0'); the image is moved there. */
+  device?: string;
   /** GluonCV SSDs: the square input size (default net.baseSize; torchvision's SSD300 has its own). */
   dataShape?: number;
   /** GluonCV SSDs: class names for className (default net.classes). */
@@ -48,7 +50,7 @@ function detectGluon(net: SSD, img: RGBImage, o: ImageDetectOptions): DetectionR
   const classes = o.classes ?? net.classes;
   const t = ssdValTransform(img, [], { width: s, height: s });
   const rows = tidy(() => {
-    const d = net.detect(fromTypedArray(t.image, [1, 3, s, s]));
+    const d = net.detect(onDevice(fromTypedArray(t.image, [1, 3, s, s]), o.device ?? 'cpu'));
     return { ids: d.ids.toArray(), scores: d.scores.toArray(), boxes: d.bboxes.clamp(0, s).toArray() };
   });
   const sx = img.width / s;

@@ -50,3 +50,6 @@ export {
   type LoadParametersOptions,
   type CheckpointInfo,
 } from './checkpoint.js';
+export { GradScaler, type GradScalerOptions, type GradScalerState, type ScaledStep } from './gradScaler.js';
+export { createAmp, defaultAmpDtype, checkAmpDtype, type Amp, type AmpOptions } from './amp.js';
+export { firstNonFinite } from './nonFinite.js';

@@ -5,7 +5,7 @@
 //   tensor([0.5, 1.5], { dtype: 'float32' });
 //   fromTypedArray(new Float32Array(6), [2, 3]); // shares the array's memory
 import { N } from './native.js';
-import { type DType, dtypeCode, dtypeOfArray, type AnyTypedArray } from './dtype.js';
+import { type DType, dtypeCode, dtypeOfArray, isHalf, type AnyTypedArray } from './dtype.js';
 import { Tensor, type Shape, type Scalar, type NestedArray, describe } from './tensor.js';
 
 const O = N.ops;
@@ -67,6 +67,8 @@ function typedArrayFor(dtype: DType, flat: (number | boolean)[]): AnyTypedArray 
   switch (dtype) {
     case 'float32': return Float32Array.from(nums);
     case 'float64': return Float64Array.from(nums);
+    case 'float16':
+    case 'bfloat16': throw new Error('unreachable: tensor() rounds half values through float32');
     case 'int64': return BigInt64Array.from(nums, (v) => BigInt(Math.trunc(v)));
     case 'int32': return Int32Array.from(nums);
     case 'uint8': return Uint8Array.from(nums);
@@ -80,29 +82,34 @@ export function tensor(data: NestedArray, options: CreateOptions = {}): Tensor {
   const flat: (number | boolean)[] = [];
   flattenNested(data, shape, flat, 0);
   const dtype = options.dtype ?? inferDtype(flat);
-  const t = new Tensor(N.fromBuffer(typedArrayFor(dtype, flat), shape, dtypeCode(dtype), false));
+  // float16/bfloat16: libtorch rounds the float32 values (round to nearest even), as torch.tensor(..., dtype=half)
+  const stored = isHalf(dtype) ? 'float32' : dtype;
+  let t = new Tensor(N.fromBuffer(typedArrayFor(stored, flat), shape, dtypeCode(stored), false));
+  if (stored !== dtype) t = replaceBy(t, t.to(dtype));
   return options.device ? moveTo(t, options.device) : t;
 }
 
+function replaceBy(old: Tensor, t: Tensor): Tensor {
+  old.dispose();
+  return t;
+}
+
 function moveTo(t: Tensor, device: string): Tensor {
-  if (device === 'cpu') return t;
-  const moved = t.to(device);
-  t.dispose();
-  return moved;
+  return device === 'cpu' ? t : replaceBy(t, t.to(device));
 }
 
 /**
  * A tensor over a TypedArray. By default it shares the array's memory (zero-copy, like torch.from_numpy):
  * writes through either are seen by both. Pass `copy: true` for an independent tensor, `dtype: 'bool'` to read
- * a Uint8Array as booleans.
+ * a Uint8Array as booleans, `dtype: 'float16' | 'bfloat16'` to read a Uint16Array's raw bits.
  */
 export function fromTypedArray(
   data: AnyTypedArray,
   shape: Shape = [data.length],
   options: { copy?: boolean; dtype?: DType } = {},
 ): Tensor {
-  const natural = dtypeOfArray(data);
-  const dtype = options.dtype ?? natural;
+  const dtype = options.dtype ?? dtypeOfArray(data);
+  const natural = data instanceof Uint16Array ? (isHalf(dtype) ? dtype : 'float16 or bfloat16 bits') : dtypeOfArray(data);
   if (dtype !== natural && !(dtype === 'bool' && natural === 'uint8')) {
     throw new TypeError(`fromTypedArray: a ${data.constructor.name} cannot be read as ${dtype}`);
   }

@@ -1,10 +1,12 @@
 // Tensor element types: PyTorch's names, libtorch's ScalarType codes, and the TypedArray for each.
-export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
+// float16 and bfloat16 (torch.half, torch.bfloat16) have no JS array type in Node 20: their TypedArray is a
+// Uint16Array of the raw bits (IEEE binary16; bfloat16 = the top half of a float32), and toArray() converts.
+export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'uint8' | 'bool';
 
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'int64', 'int32', 'uint8', 'bool'];
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool'];
 
 /** c10::ScalarType codes. */
-const CODE: Record<DType, number> = { uint8: 0, int32: 3, int64: 4, float32: 6, float64: 7, bool: 11 };
+const CODE: Record<DType, number> = { uint8: 0, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7, bool: 11, bfloat16: 15 };
 const NAME: Record<number, string> = {
   0: 'uint8', 1: 'int8', 2: 'int16', 3: 'int32', 4: 'int64', 5: 'float16', 6: 'float32', 7: 'float64', 11: 'bool',
   15: 'bfloat16',
@@ -18,9 +20,16 @@ export type TypedArrayFor<D extends DType> = D extends 'float32'
       ? BigInt64Array
       : D extends 'int32'
         ? Int32Array
-        : Uint8Array;
+        : D extends 'float16' | 'bfloat16'
+          ? Uint16Array
+          : Uint8Array;
 
-export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint16Array | Uint8Array;
+
+/** The 16-bit floating dtypes, whose TypedArray holds raw bits. */
+export function isHalf(d: DType): d is 'float16' | 'bfloat16' {
+  return d === 'float16' || d === 'bfloat16';
+}
 
 export function dtypeCode(d: DType): number {
   const c = CODE[d];
@@ -35,7 +44,7 @@ export function dtypeName(code: number): DType {
 }
 
 export function isFloating(d: DType): boolean {
-  return d === 'float32' || d === 'float64';
+  return d === 'float32' || d === 'float64' || isHalf(d);
 }
 
 /** The dtype that a TypedArray's elements have (Uint8Array maps to uint8; pass dtype 'bool' to override). */
@@ -45,7 +54,8 @@ export function dtypeOfArray(a: ArrayBufferView): DType {
   if (a instanceof BigInt64Array) return 'int64';
   if (a instanceof Int32Array) return 'int32';
   if (a instanceof Uint8Array) return 'uint8';
-  throw new TypeError(`unsupported TypedArray ${a.constructor.name}; use Float32Array, Float64Array, BigInt64Array, Int32Array or Uint8Array`);
+  if (a instanceof Uint16Array) throw new TypeError("a Uint16Array holds float16 or bfloat16 bits: pass dtype 'float16' or 'bfloat16'");
+  throw new TypeError(`unsupported TypedArray ${a.constructor.name}; use Float32Array, Float64Array, BigInt64Array, Int32Array, Uint8Array (or Uint16Array with dtype float16/bfloat16)`);
 }
 
 export function typedArrayOf(d: DType, buf: ArrayBuffer): AnyTypedArray {
@@ -54,6 +64,8 @@ export function typedArrayOf(d: DType, buf: ArrayBuffer): AnyTypedArray {
     case 'float64': return new Float64Array(buf);
     case 'int64': return new BigInt64Array(buf);
     case 'int32': return new Int32Array(buf);
+    case 'float16':
+    case 'bfloat16': return new Uint16Array(buf);
     case 'uint8':
     case 'bool': return new Uint8Array(buf);
   }

@@ -5,6 +5,7 @@
 import { N } from './native.js';
 import { Tensor, type Scalar, type TensorOrScalar } from './tensor.js';
 import { useWinograd } from './convAlgorithm.js';
+import { cpuAutocastActive } from './autocast.js';
 
 const O = N.ops;
 type Pair = number | [number, number];
@@ -79,6 +80,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const [k, wc, kh, kw] = weight.shape as [number, number, number, number];
   const winograd =
     c === wc &&
+    !cpuAutocastActive() &&
     useWinograd({
       inChannels: c,
       outChannels: k,

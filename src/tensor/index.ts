@@ -1,6 +1,6 @@
 // The tensor engine's public surface (src/tensor): PyTorch-like tensors over libtorch.
 export { Tensor, type Shape, type Scalar, type TensorOrScalar, type NestedArray } from './tensor.js';
-export { type DType, DTYPES, isFloating } from './dtype.js';
+export { type DType, DTYPES, isFloating, isHalf } from './dtype.js';
 export * from './creation.js';
 export * from './functional.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
@@ -9,3 +9,5 @@ export { setConvAlgorithm, getConvAlgorithm, withConvAlgorithm, winogradAvailabl
 export { setNumThreads, getNumThreads, cudaIsAvailable, buildConfig } from './threads.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, type SafetensorsContent } from './safetensors.js';
 export { initProcessGroup, distributedBackends, ProcessGroup, GradReducer, Work, type ProcessGroupOptions, type Backend, type ReduceOp } from './distributed.js';
+export { parseDevice, parseGpus, onDevice, synchronize, setAllowTF32, setCudnnBenchmark, pinMemory, toDeviceAsync, cudaInfo, cudaDeviceCount, cudaMemoryUsed, torchVersion, DeviceError, type CudaInfo, type GpuInfo } from './device.js';
+export { withAutocast, isAutocastEnabled, autocastDtype, type AutocastDtype } from './autocast.js';

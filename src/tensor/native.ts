@@ -40,7 +40,8 @@ function findPackageRoot(): string {
 
 function load(): NativeAddon {
   const root = findPackageRoot();
-  const file = join(root, 'build', 'Release', 'ssdkit_native.node');
+  // SSDKIT_ADDON: another build of the addon (scripts/gpu-check.sh builds one against the machine's torch)
+  const file = process.env.SSDKIT_ADDON || join(root, 'build', 'Release', 'ssdkit_native.node');
   if (!existsSync(file)) {
     throw new Error(
       `ssdkit: the native addon ${file} is not built. Run \`npm run build\` ` +

@@ -4,12 +4,12 @@
 // little-endian data. Files are written atomically (see util/atomicWrite.ts).
 import { readFileSync } from 'node:fs';
 import { atomicWriteFileSync } from '../util/atomicWrite.js';
-import { type DType, typedArrayOf } from './dtype.js';
+import { type DType, isHalf, typedArrayOf } from './dtype.js';
 import { Tensor } from './tensor.js';
 import { fromTypedArray } from './creation.js';
 import { N } from './native.js';
 
-const TO_ST: Record<DType, string> = { float32: 'F32', float64: 'F64', int64: 'I64', int32: 'I32', uint8: 'U8', bool: 'BOOL' };
+const TO_ST: Record<DType, string> = { float32: 'F32', float64: 'F64', float16: 'F16', bfloat16: 'BF16', int64: 'I64', int32: 'I32', uint8: 'U8', bool: 'BOOL' };
 const FROM_ST: Record<string, DType> = Object.fromEntries(Object.entries(TO_ST).map(([k, v]) => [v, k as DType]));
 const MAX_HEADER = 100 * 1024 * 1024;
 
@@ -74,7 +74,7 @@ export function decodeSafetensors(buf: Uint8Array, source = '<buffer>'): Safeten
       }
       const [b, e] = info.data_offsets ?? [];
       const numel = shape.reduce((a: number, d: number) => a * d, 1);
-      const elem = dtype === 'float64' || dtype === 'int64' ? 8 : dtype === 'float32' || dtype === 'int32' ? 4 : 1;
+      const elem = dtype === 'float64' || dtype === 'int64' ? 8 : dtype === 'float32' || dtype === 'int32' ? 4 : isHalf(dtype!) ? 2 : 1;
       if (!Number.isInteger(b) || !Number.isInteger(e) || b < 0 || e > dataLen || e - b !== numel * elem) {
         bad(`tensor '${name}' has data_offsets ${JSON.stringify(info.data_offsets)} that do not fit shape [${shape}] ${info.dtype} in ${dataLen} data bytes`);
       }

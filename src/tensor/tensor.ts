@@ -7,7 +7,7 @@
 //   const x = arange(6).reshape(2, 3).float();
 //   x.mul(2).sum(1).toArray();   // [6, 24]
 import { N, type Handle } from './native.js';
-import { type DType, type AnyTypedArray, DTYPES, dtypeCode, dtypeName, typedArrayOf } from './dtype.js';
+import { type DType, type AnyTypedArray, DTYPES, dtypeCode, dtypeName, isHalf, typedArrayOf } from './dtype.js';
 import { track, type Disposable } from './scope.js';
 
 const O = N.ops;
@@ -98,12 +98,23 @@ export class Tensor implements Disposable {
   item(): number {
     return N.item(this.handle) as number;
   }
-  /** A copy of the elements in row-major order (BigInt64Array for int64, Uint8Array for bool). */
+  /**
+   * A copy of the elements in row-major order (BigInt64Array for int64, Uint8Array for bool, Uint16Array of the
+   * raw bits for float16/bfloat16).
+   */
   toTypedArray(): AnyTypedArray {
     return typedArrayOf(this.dtype, N.toBuffer(this.handle));
   }
-  /** A copy of the elements in row-major order as plain numbers. */
+  /** A copy of the elements in row-major order as plain numbers (float16/bfloat16 widen exactly to float32). */
   toArray(): number[] {
+    if (isHalf(this.dtype)) {
+      const wide = O.toDtype(this.handle, dtypeCode('float32'));
+      try {
+        return Array.from(new Float32Array(N.toBuffer(wide)));
+      } finally {
+        N.dispose(wide);
+      }
+    }
     const a = this.toTypedArray();
     return a instanceof BigInt64Array ? Array.from(a, Number) : Array.from(a as ArrayLike<number>);
   }
@@ -144,6 +155,13 @@ export class Tensor implements Disposable {
   }
   float(): Tensor {
     return this.to('float32');
+  }
+  /** float16 (torch's .half()). */
+  half(): Tensor {
+    return this.to('float16');
+  }
+  bfloat16(): Tensor {
+    return this.to('bfloat16');
   }
   double(): Tensor {
     return this.to('float64');

@@ -1,10 +1,10 @@
 // Evaluation of an SSD on a dataset (train_ssd.py's validate(), GluonCV scripts/detection/ssd/train_ssd.py; spec
 // §7.2/§7.7): the validation transform, inference with NMS 0.45 / top-400, boxes clipped to the input, and the
-// VOC07 11-point mAP (or area mAP, or COCO's AP@[.5:.95]: valMetric.ts) with difficult objects ignored. In data-parallel training each rank predicts
-// its share of the images (every worldSize-th) and the per-image records are gathered to every rank and fed to
+// VOC07 11-point mAP (or area mAP, or COCO's AP@[.5:.95]: valMetric.ts) with difficult objects ignored. In
+// data-parallel training each rank predicts its share of the images (every worldSize-th) and the per-image records are gathered to every rank and fed to
 // the metric in dataset order, so the mAP equals a one-process evaluation. Also collects the detections, mapped
 // back to original image pixels, so `ssdkit eval` and `ssdkit detect` can write them.
-import { type Tensor, cat, noGrad, tidy } from '../tensor/index.js';
+import { type Tensor, cat, noGrad, onDevice, tidy } from '../tensor/index.js';
 import type { SSD } from '../models/index.js';
 import { DataLoader, fieldsToTensors, ssdValTransformSpec, type Batch, type DetectionDataset, type Shard } from '../data/index.js';
 import { createValMetric, type ValMetric, type ValMetricKind } from './valMetric.js';
@@ -42,6 +42,8 @@ export interface ValidateOptions {
   progress?: boolean;
   /** Data-parallel validation: this rank predicts its share; every rank gets the whole metric. */
   shard?: ValidationShard;
+  /** Where the network lives ('cpu' default, 'cuda:0'); input batches are moved there. */
+  device?: string;
 }
 
 export interface ValidateResult {
@@ -79,12 +81,12 @@ function rowsOf(t: Tensor): number[][][] {
 }
 
 /** Detections and ground truth of one batch as image records. */
-function batchRecords(net: SSD, batch: Batch, dataShape: number): ImageRecord[] {
+function batchRecords(net: SSD, batch: Batch, dataShape: number, device: string): ImageRecord[] {
   const [x, label] = fieldsToTensors(batch.fields);
   try {
     const [det, gt] = noGrad(() =>
       tidy(() => {
-        const d = net.detect(x!);
+        const d = net.detect(onDevice(x!, device));
         const rows = rowsOf(cat([d.ids, d.scores, d.bboxes.clamp(0, dataShape)], 2));
         return [rows, rowsOf(label!)];
       }),
@@ -115,7 +117,7 @@ async function predictShare(net: SSD, dataset: DetectionDataset, o: ValidateOpti
   const records: ImageRecord[] = [];
   try {
     for await (const batch of loader) {
-      records.push(...batchRecords(net, batch, o.dataShape));
+      records.push(...batchRecords(net, batch, o.dataShape, o.device ?? 'cpu'));
       bar?.tick(batch.indices.length * (shard?.worldSize ?? 1));
     }
   } finally {

@@ -45,6 +45,8 @@ export function fromSpec(spec: TensorSpec): Tensor {
     case 'int32': return fromTypedArray(Int32Array.from(v), spec.shape);
     case 'uint8': return fromTypedArray(Uint8Array.from(v), spec.shape);
     case 'bool': return fromTypedArray(Uint8Array.from(v), spec.shape, { dtype: 'bool' });
+    case 'float16':
+    case 'bfloat16': return fromTypedArray(Float32Array.from(v), spec.shape).to(spec.dtype);
   }
 }
 

@@ -93,10 +93,10 @@ test('corrupt files give errors that name the file and the problem, and leak not
   assert.equal(memory().liveTensors, before);
   withTmp((dir) => {
     const p = join(dir, 'f16.safetensors');
-    const h = Buffer.from(JSON.stringify({ x: { dtype: 'F16', shape: [1], data_offsets: [0, 2] } }).padEnd(48, ' '));
+    const h = Buffer.from(JSON.stringify({ x: { dtype: 'I16', shape: [1], data_offsets: [0, 2] } }).padEnd(48, ' '));
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(BigInt(h.length));
     writeFileSync(p, Buffer.concat([len, h, Buffer.alloc(2)]));
-    assert.throws(() => loadSafetensors(p), new RegExp(`${p.replace(/[.]/g, '\\.')}: .*unsupported dtype "F16"`));
+    assert.throws(() => loadSafetensors(p), new RegExp(`${p.replace(/[.]/g, '\\.')}: .*unsupported dtype "I16"`));
   });
 });
