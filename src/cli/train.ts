@@ -4,13 +4,13 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, type Command } from './command.js';
-import { parseFlags, str, num, numList, choice } from './flags.js';
+import { parseFlags, str, num, numList, choice, device as deviceFlag } from './flags.js';
 import { openDatasets, parseClassList, DATASET_KINDS, type DatasetKind } from '../train/datasets.js';
 import { trainSSD, type TrainOptions } from '../train/trainSSD.js';
 import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
 import { modelNames } from '../models/index.js';
 import { loadPretrainedBase, formatPretrainedBaseReport } from '../models/pretrainedBase.js';
-import { manualSeed } from '../tensor/index.js';
+import { manualSeed, parseGpus, distributedBackends, DeviceError } from '../tensor/index.js';
 import { DEFAULT_MASTER_PORT, distributedFromEnv, launchWorkers, type LaunchOptions } from '../train/launch.js';
 import { ensureSynthetic } from '../train/datasets.js';
 
@@ -28,9 +28,28 @@ function withoutFlags(argv: string[], names: string[]): string[] {
   return out;
 }
 
+/** GluonCV's --gpus list ([] without it); a UsageError names the flag. */
+function gpuList(v: Record<string, unknown>): number[] {
+  try {
+    return v.gpus === undefined ? [] : parseGpus(String(v.gpus), '--gpus');
+  } catch (e) {
+    throw e instanceof DeviceError ? new UsageError(e.message) : e;
+  }
+}
+
+/** Where this process trains: its GPU of --gpus (one per local rank), else --device. */
+function trainDevice(v: Record<string, unknown>, localRank: number): string {
+  const gpus = gpuList(v);
+  if (gpus.length === 0) return deviceFlag(v);
+  if (v.device !== undefined) throw new UsageError('give --gpus or --device, not both');
+  return `cuda:${gpus[localRank % gpus.length]}`;
+}
+
 /** The launcher's settings when this invocation must start workers; null when it trains itself. */
 function launchOptions(v: Record<string, unknown>): LaunchOptions | null {
-  const nprocPerNode = num(v, 'nproc-per-node', 1, { integer: true, min: 1 });
+  const gpus = gpuList(v).length;
+  if (gpus > 1 && v['nproc-per-node'] !== undefined && Number(v['nproc-per-node']) !== gpus) throw new UsageError(`--gpus starts one process per GPU (${gpus}); drop --nproc-per-node`);
+  const nprocPerNode = gpus > 1 ? gpus : num(v, 'nproc-per-node', 1, { integer: true, min: 1 });
   const nnodes = num(v, 'nnodes', 1, { integer: true, min: 1 });
   if (nprocPerNode * nnodes === 1 || distributedFromEnv() !== undefined) return null;
   const nodeRank = num(v, 'node-rank', 0, { integer: true, min: 0, max: nnodes - 1 });
@@ -48,6 +67,7 @@ const FLAGS = {
   'val-limit': { type: 'string' }, 'pretrained-base': { type: 'string' }, 'on-nonfinite': { type: 'string' }, 'time-budget': { type: 'string' },
   'nproc-per-node': { type: 'string' }, nnodes: { type: 'string' }, 'node-rank': { type: 'string' }, 'master-addr': { type: 'string' },
   'master-port': { type: 'string' }, 'dist-timeout': { type: 'string' }, 'no-overlap': { type: 'boolean' },
+  device: { type: 'string' }, gpus: { type: 'string' }, amp: { type: 'boolean' }, 'amp-dtype': { type: 'string' },
   'val-metric': { type: 'string' }, 'train-rec': { type: 'string' }, 'val-rec': { type: 'string' }, 'train-lst': { type: 'string' },
   'val-lst': { type: 'string' },
 } as const;
@@ -90,6 +110,12 @@ data-parallel training (torchrun's flags; --batch-size stays the global batch, b
   --master-addr HOST --master-port PORT   where rank 0 serves the rendezvous (default 127.0.0.1:29500)
   --dist-timeout SEC      how long a rank waits for the others before failing (default 120)
   --no-overlap            sum the gradients after backward instead of during it
+
+devices:
+  --device D              cpu (default), cuda or cuda:K
+  --gpus 0,1              GluonCV's flag: one process per listed GPU (NCCL where libtorch has it)
+  --amp                   mixed precision: autocast forward/loss, float16 with dynamic loss scaling
+  --amp-dtype float16|bfloat16   default float16 on GPUs, bfloat16 on the CPU
   Workers started by torchrun or a scheduler are read from RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT.`;
 
 export function modelSpecFor(network: string, dataShape: number, dataset: DatasetKind, classes: readonly string[]): ModelSpec {
@@ -120,6 +146,8 @@ export const trainCommand: Command = {
     const distributed = distributedFromEnv();
     if (distributed && v['dist-timeout'] !== undefined) distributed.timeoutMs = 1000 * num(v, 'dist-timeout', 120, { min: 1 });
     const isMain = (distributed?.rank ?? 0) === 0;
+    const device = trainDevice(v, distributed?.localRank ?? 0);
+    if (distributed && device.startsWith('cuda') && distributedBackends().includes('nccl')) distributed.backend = 'nccl';
     const files = { trainFile: str(v, `train-${dataset}`), valFile: str(v, `val-${dataset}`) };
     const data = await openDatasets({ kind: dataset, root, classes: str(v, 'classes') ? parseClassList(str(v, 'classes')!) : undefined, ...files, log });
     const spec = modelSpecFor(network, dataShape, dataset, data.classes);
@@ -151,6 +179,9 @@ export const trainCommand: Command = {
       onNonFinite: choice(v, 'on-nonfinite', ['skip', 'stop'] as const, 'skip'),
       distributed,
       overlapGradReduce: v['no-overlap'] !== true,
+      device,
+      amp: v.amp === true,
+      ampDtype: v['amp-dtype'] !== undefined ? choice(v, 'amp-dtype', ['float16', 'bfloat16'] as const, 'float16') : undefined,
       valMetric: choice(v, 'val-metric', VAL_METRIC_KINDS, defaultValMetric(dataset)),
       log,
     };

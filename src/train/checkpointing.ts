@@ -4,7 +4,7 @@
 // checkpoint of an N-process run resumes with any number of processes.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { loadCheckpoint, saveCheckpoint, saveParameters, type MultiStepEpochDecay, type Trainer } from '../nn/index.js';
+import { loadCheckpoint, saveCheckpoint, saveParameters, type GradScaler, type MultiStepEpochDecay, type Trainer } from '../nn/index.js';
 import type { SSD } from '../models/index.js';
 import type { TrainProcess } from './processGroup.js';
 
@@ -39,6 +39,14 @@ export function removeStaleTemporaries(savePrefix: string): number {
   return removed;
 }
 
+/** What a checkpoint holds besides the epoch and the best mAP (the scaler's state goes in its extras). */
+export interface CheckpointParts {
+  net: SSD;
+  trainer: Trainer;
+  schedule: MultiStepEpochDecay;
+  scaler?: GradScaler;
+}
+
 export class Checkpointer {
   readonly state: CheckpointState;
   readonly #prefix: string;
@@ -51,9 +59,11 @@ export class Checkpointer {
   }
 
   /** Loads a checkpoint into the model, trainer and schedule (on every rank); returns a line for the log. */
-  resume(path: string, parts: { net: SSD; trainer: Trainer; schedule: MultiStepEpochDecay }): string {
+  resume(path: string, { scaler, ...parts }: CheckpointParts): string {
     if (!existsSync(path)) throw new Error(`--resume: checkpoint ${path} does not exist${this.#proc.worldSize > 1 ? ` on rank ${this.#proc.rank}` : ''}`);
     const info = loadCheckpoint(path, parts);
+    const saved = info.extra.lossScaler as { scale: number; growthTracker: number } | undefined;
+    if (scaler?.enabled && saved) scaler.loadStateDict(saved);
     this.state.startEpoch = info.epoch + 1;
     this.state.bestMap = typeof info.extra.bestMap === 'number' ? info.extra.bestMap : -1;
     return `resumed from ${path} (epoch ${info.epoch}); continuing at epoch ${this.state.startEpoch}`;
@@ -68,8 +78,9 @@ export class Checkpointer {
   }
 
   /** The epoch's checkpoint (rank 0 writes it; the others only note its name). */
-  save(epoch: number, parts: { net: SSD; trainer: Trainer; schedule: MultiStepEpochDecay }): void {
+  save(epoch: number, { scaler, ...parts }: CheckpointParts): void {
     this.state.lastCheckpoint = `${this.#prefix}_${String(epoch).padStart(4, '0')}.ckpt`;
-    if (this.#proc.isMain) saveCheckpoint(this.state.lastCheckpoint, { ...parts, epoch, extra: { bestMap: this.state.bestMap } });
+    const extra = { bestMap: this.state.bestMap, ...(scaler?.enabled ? { lossScaler: scaler.stateDict() } : {}) };
+    if (this.#proc.isMain) saveCheckpoint(this.state.lastCheckpoint, { ...parts, epoch, extra });
   }
 }

@@ -2,7 +2,7 @@
 // through SSDDefaultTrainTransform (or the demo's light transform) with targets made in the loader workers
 // against the model's anchors, shuffled per epoch with rollover; in data-parallel training each rank reads its
 // DistributedSampler share, batchSize / worldSize images per step.
-import { type Tensor } from '../tensor/index.js';
+import { type Tensor, onDevice } from '../tensor/index.js';
 import { DataLoader, fieldToTensor, ssdTrainTransformSpec, type Batch, type DetectionDataset } from '../data/index.js';
 import type { AnchorSet } from '../models/index.js';
 import { ssdTargetsRef, lightTrainTransformSpec } from './targetWorker.js';
@@ -47,10 +47,16 @@ export function batchesPerEpoch(dataset: DetectionDataset, o: TrainOptions, proc
   return Math.min(Math.floor(perRank / localBatchSize(o, proc)) || 1, o.maxBatchesPerEpoch ?? Infinity);
 }
 
-export function trainingBatch(batch: Batch): TrainingBatch {
+/** A loader batch as the step's tensors on `device` (the CPU copies are freed). */
+export function trainingBatch(batch: Batch, device = 'cpu'): TrainingBatch {
   const [images, clsTargets, boxTargets] = batch.fields.map(fieldToTensor);
   if (!images || !clsTargets || !boxTargets) throw new Error(`training batch ${batch.index} has ${batch.fields.length} fields, expected images, class and box targets`);
+  const move = (t: Tensor): Tensor => {
+    const moved = onDevice(t, device);
+    if (moved !== t) t.dispose();
+    return moved;
+  };
   const cls = clsTargets.long();
   clsTargets.dispose();
-  return { images, clsTargets: cls, boxTargets };
+  return { images: move(images), clsTargets: move(cls), boxTargets: move(boxTargets) };
 }

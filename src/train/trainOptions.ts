@@ -2,6 +2,7 @@
 // train_ssd.py parse_args) as a typed record, plus the seed tutorial's three switches and the data-parallel ones.
 import type { LossNormalization } from '../detection/index.js';
 import type { ValMetricKind } from './validate.js';
+import type { AutocastDtype } from '../tensor/index.js';
 
 export type PredictorInit = 'default' | 'xavier' | 'uniform' | 'normal';
 export type DecoderKind = 'per-class' | 'argmax';
@@ -59,6 +60,12 @@ export interface TrainOptions {
   augment?: 'ssd' | 'light';
   /** What to do when the loss or a gradient is not finite: skip the batch (default) or stop. */
   onNonFinite?: 'skip' | 'stop';
+  /** Where the model, targets, loss and optimizer state live: 'cpu' (default) or 'cuda:K' (parseDevice's form). */
+  device?: string;
+  /** Mixed precision (GluonCV's --amp): autocast forward and loss, float16 with dynamic loss scaling. */
+  amp?: boolean;
+  /** The autocast dtype: float16 (default on GPUs) or bfloat16 (the CPU's). */
+  ampDtype?: AutocastDtype;
   /** Data-parallel training: this process's place in the group; absent = one process. */
   distributed?: DistributedOptions;
   /** Gradient buckets of at most this many MiB are summed across ranks as backward produces them (default 25). */
@@ -85,6 +92,9 @@ export interface EpochRecord {
   gradBuckets?: number;
   overlappedBuckets?: number;
   gradReduceWaitMs?: number;
+  /** --amp with float16: steps skipped because the scaled gradients overflowed, and the loss scale at the end. */
+  overflowSteps?: number;
+  lossScale?: number;
 }
 
 export interface TrainResult {

@@ -9,8 +9,8 @@
 // lossNorm (batch | sample), predictorInit, decoder (per-class | argmax).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { manualSeed, memory } from '../tensor/index.js';
-import { Trainer, MultiStepEpochDecay } from '../nn/index.js';
+import { manualSeed, memory, onDevice } from '../tensor/index.js';
+import { Trainer, MultiStepEpochDecay, createAmp, type Amp } from '../nn/index.js';
 import { SSDMultiBoxLoss } from '../detection/index.js';
 import type { SSD } from '../models/index.js';
 import type { DataLoader, DetectionDataset } from '../data/index.js';
@@ -43,6 +43,8 @@ interface Run {
   trainer: Trainer;
   schedule: MultiStepEpochDecay;
   report: Reporter;
+  amp: Amp;
+  device: string;
   batches: number;
   started: number;
 }
@@ -67,28 +69,31 @@ async function trainIn(proc: TrainProcess, net: SSD, trainSet: DetectionDataset,
   reinitPredictors(net, o.predictorInit);
   net.setClassDecoder(o.decoder === 'argmax' ? 'argmax' : 'perClass');
   net.train();
-  const anchorSet = net.anchorSet(o.dataShape);
+  const device = o.device ?? 'cpu';
+  net.resetDevice(device);
+  const amp = createAmp({ device, enabled: o.amp === true, dtype: o.ampDtype });
+  const anchorSet = net.anchorSet(o.dataShape, device);
   const schedule = new MultiStepEpochDecay({ baseLr: o.lr, steps: o.lrDecayEpoch, factor: o.lrDecay });
   const trainer =
     (o.optimizer ?? 'sgd') === 'sgd'
       ? new Trainer(net.collectParams(), 'sgd', { learningRate: o.lr, wd: o.wd, momentum: o.momentum })
       : new Trainer(net.collectParams(), 'adam', { learningRate: o.lr, wd: o.wd });
   const ckpt = new Checkpointer(o.savePrefix, o.startEpoch, proc);
-  if (o.resume) report.say(ckpt.resume(o.resume, { net, trainer, schedule }));
+  if (o.resume) report.say(ckpt.resume(o.resume, { net, trainer, schedule, scaler: amp.scaler }));
   proc.broadcastParameters(net);
   report.record({ event: 'start', options: { ...o, log: undefined }, trainImages: trainSet.length, valImages: valSet?.length ?? 0, model: net.name, worldSize: proc.worldSize });
   const loader = trainLoader(trainSet, anchorSet, o, proc);
-  const step = new TrainStep(net, trainer, new SSDMultiBoxLoss({ normalization: o.lossNorm }), proc, { overlap: o.overlapGradReduce, bucketCapMb: o.bucketCapMb });
-  const run: Run = { net, o, proc, loader, step, trainer, schedule, report, batches: batchesPerEpoch(trainSet, o, proc), started: performance.now() };
+  const step = new TrainStep(net, trainer, new SSDMultiBoxLoss({ normalization: o.lossNorm }), proc, { overlap: o.overlapGradReduce, bucketCapMb: o.bucketCapMb, amp });
+  const run: Run = { net, o, proc, loader, step, trainer, schedule, report, amp, device, batches: batchesPerEpoch(trainSet, o, proc), started: performance.now() };
   const epochs: EpochRecord[] = [];
-  const parts = { net, trainer, schedule };
+  const parts = { net, trainer, schedule, scaler: amp.scaler };
   try {
     for (let epoch = ckpt.state.startEpoch; epoch < o.epochs; epoch++) {
       const { rec, outOfTime } = await trainEpoch(run, epoch);
       const last = epoch === o.epochs - 1 || outOfTime;
       if (valSet && (epoch % o.valInterval === 0 || epoch % o.saveInterval === 0 || last)) {
         const shard = { rank: proc.rank, worldSize: proc.worldSize, gather: <T>(v: T) => proc.gather(v) };
-        const v = await validate(net, valSet, { dataShape: o.dataShape, batchSize: Math.max(1, o.batchSize / proc.worldSize), limit: o.valLimit, metric: o.valMetric, progress: o.progress !== false, shard });
+        const v = await validate(net, valSet, { dataShape: o.dataShape, batchSize: Math.max(1, o.batchSize / proc.worldSize), limit: o.valLimit, metric: o.valMetric, progress: o.progress !== false, shard, device });
         rec.mAP = v.mAP;
         net.train();
         ckpt.offerBest(net, v.mAP);
@@ -114,7 +119,7 @@ async function trainIn(proc: TrainProcess, net: SSD, trainSet: DetectionDataset,
 async function trainEpoch(r: Run, epoch: number): Promise<{ rec: EpochRecord; outOfTime: boolean }> {
   const { o, proc, report } = r;
   const t0 = performance.now();
-  const totals = { ce: 0, l1: 0, steps: 0, skipped: 0, images: 0, reduceMs: 0 };
+  const totals = { ce: 0, l1: 0, steps: 0, skipped: 0, images: 0, reduceMs: 0, overflows: 0 };
   let outOfTime = false;
   const bar = report.bar(epoch, r.batches * o.batchSize);
   const batches = r.loader.epoch(epoch);
@@ -130,7 +135,7 @@ async function trainEpoch(r: Run, epoch: number): Promise<{ rec: EpochRecord; ou
       const lr = learningRateAt(o, epoch + nb / r.batches, r.schedule) * (late! > 0 ? o.lrDecay : 1);
       r.trainer.setLearningRate(lr);
       const batch = next.value!;
-      const tb = trainingBatch(batch);
+      const tb = trainingBatch(batch, r.device);
       const result = (() => {
         try {
           return r.step.run(tb);
@@ -152,6 +157,7 @@ async function trainEpoch(r: Run, epoch: number): Promise<{ rec: EpochRecord; ou
         totals.ce += result.cls;
         totals.l1 += result.box;
       }
+      if (result.overflow) totals.overflows++;
       totals.steps++;
       totals.reduceMs += r.step.reduceWaitMs;
       totals.images += batch.indices.length * proc.worldSize;
@@ -179,6 +185,7 @@ async function trainEpoch(r: Run, epoch: number): Promise<{ rec: EpochRecord; ou
     ...(proc.worldSize > 1
       ? { gradBuckets: r.step.gradientBuckets, overlappedBuckets: r.step.overlappedBuckets, gradReduceWaitMs: totals.reduceMs / Math.max(1, totals.steps) }
       : {}),
+    ...(r.amp.scaler.enabled ? { overflowSteps: totals.overflows, lossScale: r.amp.scaler.getScale() } : {}),
   };
   return { rec, outOfTime };
 }

@@ -7,7 +7,7 @@
 //   const step = new TrainStep(net, trainer, lossFn, proc, { overlap: true });
 //   const r = step.run(batch);   // { cls, box, bad: null } or { bad: 'why', fatal? }
 import { type GradReducer, type Tensor, dispose, keep, noGrad, tidy } from '../tensor/index.js';
-import type { Trainer, Parameter } from '../nn/index.js';
+import type { Amp, Trainer, Parameter } from '../nn/index.js';
 import type { SSDMultiBoxLoss } from '../detection/index.js';
 import type { SSD } from '../models/index.js';
 import type { TrainProcess } from './processGroup.js';
@@ -22,6 +22,8 @@ export interface StepResult {
   bad: string | null;
   /** The update was applied and made a parameter non-finite: training cannot go on. */
   fatal?: boolean;
+  /** --amp float16: the scaled gradients overflowed, so the step was skipped and the loss scale halved. */
+  overflow?: boolean;
 }
 
 export interface TrainStepOptions {
@@ -29,6 +31,8 @@ export interface TrainStepOptions {
   overlap?: boolean;
   /** Gradient bucket size in MiB (default 25, DDP's). */
   bucketCapMb?: number;
+  /** Mixed precision: forward and loss under autocast, backward of the scaled loss, the step through its scaler. */
+  amp?: Amp;
 }
 
 export class TrainStep {
@@ -38,6 +42,7 @@ export class TrainStep {
   readonly #proc: TrainProcess;
   readonly #overlap: boolean;
   readonly #reducer: GradReducer | null;
+  readonly #amp: Amp | null;
   /** Parameters no optimizer updates (BatchNorm's running statistics, constants): restored when a batch is skipped. */
   readonly #untrained: Parameter[];
   /** Gradient buckets started during backward in the last step (overlapped with it). */
@@ -51,6 +56,7 @@ export class TrainStep {
     this.#loss = lossFn;
     this.#proc = proc;
     this.#overlap = o.overlap ?? true;
+    this.#amp = o.amp?.enabled ? o.amp : null;
     this.#untrained = [...net.collectParams().values()].filter((p) => p.gradReq === 'null' && p.isInitialized);
     const trainable = net.collectParams().trainable();
     this.#reducer = proc.group ? proc.group.gradReducer(trainable.map((p) => p.data()), (o.bucketCapMb ?? 25) * 2 ** 20) : null;
@@ -83,23 +89,40 @@ export class TrainStep {
     const lossBad = nonFiniteLossMessage(cls, box);
     if (lossBad) return { cls, box, bad: lossBad };
     if (this.#overlap) this.#reducer?.prepare();
-    losses.sum.sum().backward();
+    if (this.#amp) this.#amp.backward(losses.sum.sum());
+    else losses.sum.sum().backward();
     const t0 = performance.now();
     this.#reducer?.finish();
     this.reduceWaitMs = performance.now() - t0;
     this.overlappedBuckets = this.#reducer?.overlappedBuckets ?? 0;
     const params = this.#net.collectParams().trainable();
+    if (this.#amp?.scaler.enabled) return this.#scaledUpdate(cls, box, params);
     const badGrad = firstNonFinite(params.map((p) => [p.name, p.grad()]));
     if (badGrad) return { cls, box, bad: `the gradient of ${badGrad} is not finite (CrossEntropy ${cls}, SmoothL1 ${box}; ${this.#blame(b, batchPositives!)})` };
-    this.#trainer.step(1);
+    if (this.#amp) this.#amp.step(this.#trainer, 1);
+    else this.#trainer.step(1);
     const badParam = firstNonFinite(params.map((p) => [p.name, p.data()]));
     if (badParam) return { cls, box, bad: `the update made ${badParam} non-finite (CrossEntropy ${cls}, SmoothL1 ${box})`, fatal: true };
     return { cls, box, bad: null };
   }
 
+  /** float16 --amp: the scaler checks the (summed, scaled) gradients; an overflow skips the step, not an error. */
+  #scaledUpdate(cls: number, box: number, params: Parameter[]): StepResult {
+    const { applied } = this.#amp!.step(this.#trainer, 1);
+    if (!applied) return { cls, box, bad: null, overflow: true };
+    const badParam = firstNonFinite(params.map((p) => [p.name, p.data()]));
+    if (badParam) return { cls, box, bad: `the update made ${badParam} non-finite (CrossEntropy ${cls}, SmoothL1 ${box})`, fatal: true };
+    return { cls, box, bad: null };
+  }
+
+  /** The forward pass (under autocast with --amp: float16/bfloat16 convolutions), then the loss in float32. */
   #lossOf(b: TrainingBatch, batchPositives: number): { sum: Tensor; cls: Tensor; box: Tensor } {
-    const [clsPreds, boxPreds] = this.#net.forwardTrain(b.images);
-    return this.#loss.compute(clsPreds, boxPreds, b.clsTargets, b.boxTargets, { batchPositives });
+    if (!this.#amp) {
+      const [clsPreds, boxPreds] = this.#net.forwardTrain(b.images);
+      return this.#loss.compute(clsPreds, boxPreds, b.clsTargets, b.boxTargets, { batchPositives });
+    }
+    const [clsPreds, boxPreds] = this.#amp.autocast(() => this.#net.forwardTrain(b.images));
+    return this.#loss.compute(clsPreds.float(), boxPreds.float(), b.clsTargets, b.boxTargets, { batchPositives });
   }
 
   /**

@@ -196,22 +196,23 @@ export class SSD extends Block {
   /**
    * The anchors of a size × size input and their grid layout (train_ssd.py's `net(zeros(1, 3, h, w))` probe: the
    * feature maps' sizes depend on the extractor), probed in inference mode so BatchNorm's running statistics do
-   * not move. The tensor is kept: the caller disposes it.
+   * not move, on the device the parameters live on. The anchors come back on the CPU (the loader workers make
+   * targets from them) and kept: the caller disposes them.
    */
-  anchorSet(size: number): AnchorSet {
+  anchorSet(size: number, device = 'cpu'): AnchorSet {
     const wasTraining = this.training;
     this.eval();
     try {
-      return this.#probeAnchors(size);
+      return this.#probeAnchors(size, device);
     } finally {
       this.train(wasTraining);
     }
   }
 
-  #probeAnchors(size: number): AnchorSet {
+  #probeAnchors(size: number, device: string): AnchorSet {
     return noGrad(() =>
       tidy(() => {
-        const feats = this.features.forward(zeros([1, 3, size, size]));
+        const feats = this.features.forward(zeros([1, 3, size, size], { device }));
         let offset = 0;
         const layout = feats.map((f, i) => {
           const [, , height, width] = f.shape as [number, number, number, number];
@@ -219,7 +220,7 @@ export class SSD extends Block {
           offset += height * width * layer.depth;
           return layer;
         });
-        const anchors = keep(cat(feats.map((f, i) => this.#anchorGens[i]!.forward(f).reshape(-1, 4)), 0));
+        const anchors = keep(cat(feats.map((f, i) => this.#anchorGens[i]!.forward(f).reshape(-1, 4)), 0).to('cpu'));
         return { anchors, layout };
       }),
     );
