@@ -13,7 +13,7 @@ import { buildFromSpec, demoPreset } from '../../src/train/modelSpec.js';
 import { trainSSD, type TrainOptions } from '../../src/train/trainSSD.js';
 import { ROOT } from '../helpers.js';
 
-test('--amp on the CPU: the first bfloat16 autocast step's loss is within 3% of float32's, not the same, and training goes on finite', async () => {
+test("--amp on the CPU: the first bfloat16 autocast step's loss is within 3% of float32's, not the same, and training goes on finite", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ssdkit-amp-'));
   try {
     await makeSyntheticVOC({ out: join(dir, 'data'), images: 12, seed: 4, size: 64 });
