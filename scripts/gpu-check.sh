@@ -103,6 +103,10 @@ run "ssdkit env" 60 node dist/src/cli/main.js env
 run "tests: CUDA (test/gpu) and dtypes/autocast/GradScaler/devices" 180 node --test --test-reporter=spec \
   dist/test/gpu/cuda.test.js dist/test/tensor/device.test.js dist/test/tensor/halfDtypes.test.js \
   dist/test/tensor/autocast.test.js dist/test/nn/gradScaler.test.js
+run "tests: c10d collectives built against this torch (Gloo, CPU tensors)" 120 node --test --test-reporter=spec \
+  dist/test/train/distributed.test.js
+run "train: 4 steps of the demo SSD on the GPU with --amp" 120 node dist/src/cli/main.js train --network demo \
+  --device cuda --amp --epochs 1 --max-batches 4 --batch-size 8 --num-workers 2 --val-limit 8 --save-prefix /tmp/gpu-check/demo
 
 # ---- 4. NCCL with 2 processes on one GPU ----
 if [ $DRY = 1 ]; then
