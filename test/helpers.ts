@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import type { Tensor } from '../src/tensor/index.js';
 
 /** The repository root (tests run from dist/test/..., fixtures stay in test/fixtures). */
@@ -42,4 +43,14 @@ export function assertClose(actual: Tensor | ArrayLike<number> | number[], expec
     }
     assert.ok(Math.abs(x - y) <= atol + rtol * Math.abs(y), `${what}[${i}]: ${x} vs expected ${y} (rtol ${rtol}, atol ${atol})`);
   }
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now (for rendezvous stores in tests). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }

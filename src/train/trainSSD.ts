@@ -9,7 +9,7 @@
 // lossNorm (batch | sample), predictorInit, decoder (per-class | argmax).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { manualSeed, memory, onDevice } from '../tensor/index.js';
+import { manualSeed, memory } from '../tensor/index.js';
 import { Trainer, MultiStepEpochDecay, createAmp, type Amp } from '../nn/index.js';
 import { SSDMultiBoxLoss } from '../detection/index.js';
 import type { SSD } from '../models/index.js';

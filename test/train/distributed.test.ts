@@ -4,30 +4,20 @@
 // that resume with another number of processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initProcessGroup, loadSafetensors, manualSeed, randn, tensor, tidy, dispose } from '../../src/tensor/index.js';
+import { initProcessGroup, manualSeed, randn, tensor, tidy } from '../../src/tensor/index.js';
 import { shardOrder, makeSyntheticVOC, VOCDetection, SYNTH_CLASSES } from '../../src/data/index.js';
 import { SSDMultiBoxLoss } from '../../src/detection/index.js';
 import { validate, type ValidationShard } from '../../src/train/validate.js';
 import { buildFromSpec, demoPreset } from '../../src/train/modelSpec.js';
-import { ROOT } from '../helpers.js';
+import { freePort } from '../helpers.js';
 
 const DRIVER = fileURLToPath(new URL('./distDriver.js', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function rankEnv(rank: number, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), SSDKIT_THREADS: '1', ...extra };

@@ -4,24 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSafetensors, tidy } from '../../src/tensor/index.js';
 import { makeSyntheticVOC } from '../../src/data/index.js';
-import { ROOT } from '../helpers.js';
+import { ROOT, freePort } from '../helpers.js';
 
 const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Ran {
   code: number | null;
