@@ -3,7 +3,7 @@
 #   /usr/bin/python3 bench/ops_torch.py --threads 2            # one-shot: prints one JSON object of timings
 #   /usr/bin/python3 bench/ops_torch.py --threads 2 --serve    # what ops.ts uses: JSON lines on stdin/stdout
 #
-# Serve protocol: first line out is {"ready": true, "torch": ..., "threads": ..., "mkldnn": ...}; each request
+# Serve protocol: first line out is {"ready": true, "torch": ..., "threads": ..., "mkldnn": ..., "isa": ...}; each request
 # line {"case": NAME, "warmup": W, "reps": R[, "batch": B]} is answered by {"case": NAME, "samples": [...]}
 # (milliseconds per repetition; microseconds per call for the tiny-op case). Errors: {"error": "..."}.
 import argparse
@@ -100,7 +100,8 @@ def run(req):
 
 
 def info():
-    return {"torch": torch.__version__, "threads": torch.get_num_threads(),
+    from cpu_isa import cpu_isa  # imports torch: only after the import check above
+    return {"isa": cpu_isa(), "torch": torch.__version__, "threads": torch.get_num_threads(),
             "mkldnn": bool(torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled)}
 
 

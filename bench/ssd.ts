@@ -4,7 +4,10 @@
 // rounds (ABBA) so both see the same machine conditions. Lines report images/s from median step times.
 //
 //   node dist/bench/ssd.js [--rounds 3] [--cases train-b1,train-b4,...] [--profile [--profile-batch 4]] [--verbose]
+//                          [--isa avx2]
 //   → train-b4: ssdkit 0.55 images/s, torch 0.60 images/s, ratio 0.917
+// --isa avx2 (or SSDKIT_BENCH_ISA=avx2): both sides capped at AVX2 kernels on an AVX-512 machine (bench/isa.ts);
+// the first lines name the ISAs each side runs and the oneDNN kernels a probe convolution ran.
 //
 // Cases: train-bB (B = 1, 4, 8): one full training step on random images with 1–5 random boxes each (seeded):
 //   ssdkit: forwardTrain, SSDTargetGenerator (NaiveSampler, train_ssd.py's), SSDMultiBoxLoss (3:1 hard-negative
@@ -30,6 +33,7 @@ import { getModel, type SSD } from '../src/models/index.js';
 import { SSDMultiBoxLoss, SSDTargetGenerator } from '../src/detection/index.js';
 import { Trainer, init } from '../src/nn/index.js';
 import { benchNms, benchTargets, scenes } from './detection.js';
+import { isaLines, reexecForIsa, requestedIsa, type BenchIsa } from './isa.js';
 import { PythonChild, type Reply } from './pythonChild.js';
 import { fmt, interleave, loadAverage, median, nowMs, summarize, timeReps } from './timing.js';
 
@@ -185,6 +189,7 @@ interface Args {
   profile: boolean;
   profileBatch: number;
   verbose: boolean;
+  isa: BenchIsa;
 }
 
 const ALL_CASES = ['train-b1', 'train-b4', 'train-b8', 'infer-b1', 'infer-b8', 'targets-b32', 'nms', 'loader'];
@@ -198,7 +203,7 @@ function parseArgs(argv: string[]): Args {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds needs a positive integer');
   const cases = (val('--cases') ?? ALL_CASES.join(',')).split(',').filter(Boolean);
   for (const c of cases) if (!ALL_CASES.includes(c)) throw new Error(`unknown case '${c}' (known: ${ALL_CASES.join(', ')})`);
-  return { rounds, cases, profile: argv.includes('--profile'), profileBatch: Number(val('--profile-batch') ?? 4), verbose: argv.includes('--verbose') };
+  return { rounds, cases, profile: argv.includes('--profile'), profileBatch: Number(val('--profile-batch') ?? 4), verbose: argv.includes('--verbose'), isa: requestedIsa(argv) };
 }
 
 function spread(label: string, s: number[]): string {
@@ -219,6 +224,8 @@ function loaderFigure(): string {
 
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
+  const forced = reexecForIsa(o.isa);
+  if (forced !== null) return forced;
   const threads = getNumThreads();
   const torch = new PythonChild(SCRIPT, threads, 'python3, python3-torch, python3-torchvision');
   let info: Reply;
@@ -234,6 +241,7 @@ async function main(): Promise<number> {
     `threads: ssdkit ${threads}, torch ${String(info.threads)} (torch ${String(info.torch)}, torchvision ${String(info.torchvision)}, ` +
       `mkldnn ${info.mkldnn ? 'on' : 'off'}); rounds ${o.rounds} (+1 warm-up step per side per case)`,
   );
+  for (const line of isaLines(info.isa)) console.log(line);
   console.log(`load before: ${loadAverage()}`);
   console.log('train/infer lines: images/s from the median step time (higher is better); ratio = ssdkit / torch');
   let torchRssKb = NaN;

@@ -5,7 +5,7 @@
 #   /usr/bin/python3 bench/ssd_torch.py --threads 2 --serve     # what ssd.ts uses: JSON lines on stdin/stdout
 #   /usr/bin/python3 bench/ssd_torch.py --threads 2 --smoke     # one train-b1 and one infer-b1 step, timings
 #
-# Serve protocol: first line out is {"ready": true, "torch": ..., "torchvision": ..., "threads": ..., "mkldnn": ...};
+# Serve protocol: first line out is {"ready": true, "torch": ..., "torchvision": ..., "threads": ..., "mkldnn": ..., "isa": ...};
 # each request line is answered by one JSON line ({"error": "..."} on failure):
 #   {"case": "train", "warmup": W, "reps": R, "scene": {"boxes": [[[x1,y1,x2,y2], ...], ...], "ids": [[c, ...], ...]}}
 #       -> {"samples": [ms, ...]}   one full step per rep: model(images, targets) (transform, backbone, head,
@@ -200,7 +200,8 @@ def run(req):
 
 
 def info():
-    return {"torch": torch.__version__, "torchvision": torchvision.__version__, "threads": torch.get_num_threads(),
+    from cpu_isa import cpu_isa  # imports torch: only after the import check above
+    return {"isa": cpu_isa(), "torch": torch.__version__, "torchvision": torchvision.__version__, "threads": torch.get_num_threads(),
             "mkldnn": bool(torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled)}
 
 
