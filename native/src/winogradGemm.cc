@@ -1,0 +1,166 @@
+// ssdkit native addon: Winograd F(4x4, 3x3) through BLAS matrix products, as one autograd op (see
+// winogradGemm.h). Tensors are plain NCHW float32; tile index = (image, tile row, tile column) row-major,
+// Winograd-domain index = (row, column) of the 6x6 (input) or 4x4 (output) tile, row-major, so the 2-D
+// transforms are single products with Kronecker matrices: vec(B^T d B) = (B^T ⊗ B^T) vec(d).
+#include "winogradGemm.h"
+
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
+namespace ssdkit {
+namespace {
+
+// Lavin & Gray's F(4x4, 3x3) matrices (interpolation points 0, ±1, ±2, ∞) as Kronecker products, float32.
+struct Transforms {
+  at::Tensor input;   // (B^T ⊗ B^T), 36 x 36
+  at::Tensor filter;  // (G ⊗ G), 36 x 9
+  at::Tensor output;  // (A^T ⊗ A^T), 16 x 36
+};
+
+const Transforms& transforms() {
+  static const Transforms* t = [] {
+    auto matrix = [](std::vector<double> v, int64_t rows) {
+      return at::tensor(v, at::TensorOptions().dtype(at::kDouble)).view({rows, -1});
+    };
+    const at::Tensor bt = matrix({4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
+                                  0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1}, 6);
+    const at::Tensor g = matrix({1 / 4., 0, 0, -1 / 6., -1 / 6., -1 / 6., -1 / 6., 1 / 6., -1 / 6.,
+                                 1 / 24., 1 / 12., 1 / 6., 1 / 24., -1 / 12., 1 / 6., 0, 0, 1}, 6);
+    const at::Tensor at = matrix({1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1}, 4);
+    return new Transforms{at::kron(bt, bt).to(at::kFloat), at::kron(g, g).to(at::kFloat), at::kron(at, at).to(at::kFloat)};
+  }();
+  return *t;
+}
+
+// The convolution's geometry: oh x ow outputs covered by th x tw tiles of 4x4.
+struct Tiling {
+  int64_t n, c, h, w, k, pad, oh, ow, th, tw;
+  int64_t tiles() const { return th * tw; }
+};
+
+Tiling tilingOf(const at::Tensor& x, const at::Tensor& w, int64_t pad) {
+  TORCH_CHECK(x.dim() == 4 && w.dim() == 4, "winograd-gemm conv2d: input and weight must be 4-D, got ", x.sizes(), " and ", w.sizes());
+  TORCH_CHECK(w.size(2) == 3 && w.size(3) == 3, "winograd-gemm conv2d: the kernel must be 3x3, got ", w.sizes());
+  TORCH_CHECK(x.size(1) == w.size(1), "winograd-gemm conv2d: input has ", x.size(1), " channels, weight expects ", w.size(1));
+  TORCH_CHECK(x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat, "winograd-gemm conv2d: float32 only");
+  TORCH_CHECK(x.device().is_cpu() && w.device().is_cpu(), "winograd-gemm conv2d: CPU tensors only");
+  TORCH_CHECK(pad >= 0 && pad <= 2, "winograd-gemm conv2d: padding must be 0, 1 or 2, got ", pad);
+  const int64_t oh = x.size(2) + 2 * pad - 2, ow = x.size(3) + 2 * pad - 2;
+  TORCH_CHECK(oh > 0 && ow > 0, "winograd-gemm conv2d: input ", x.sizes(), " is too small for a 3x3 kernel with padding ", pad);
+  return {x.size(0), x.size(1), x.size(2), x.size(3), w.size(0), pad, oh, ow, (oh + 3) / 4, (ow + 3) / 4};
+}
+
+std::atomic<int64_t> budget{int64_t{64} << 20};
+
+// Images per chunk: a chunk's largest Winograd-domain matrix (36 x tiles x channels, float32) within the budget.
+int64_t chunkImages(const Tiling& g) {
+  const int64_t perImage = 36 * g.tiles() * std::max(g.c, g.k) * int64_t{4};
+  return std::max<int64_t>(1, std::min(g.n, budget.load() / perImage));
+}
+
+// V: (36, n·tiles, C), the chunk's 6x6 input tiles (stride 4, zero padding) in the Winograd domain.
+at::Tensor inputTiles(const at::Tensor& x, const Tiling& g) {
+  const int64_t n = x.size(0);
+  const at::Tensor xp = at::constant_pad_nd(x, {g.pad, 4 * g.tw + 2 - g.w - g.pad, g.pad, 4 * g.th + 2 - g.h - g.pad});
+  const at::Tensor d = xp.unfold(2, 6, 4).unfold(3, 6, 4).permute({0, 2, 3, 1, 4, 5}).reshape({n * g.tiles() * g.c, 36});
+  return at::mm(transforms().input, d.t()).view({36, n * g.tiles(), g.c});
+}
+
+// U: (36, C, K), the filters in the Winograd domain.
+at::Tensor filterTiles(const at::Tensor& w) {
+  const int64_t k = w.size(0), c = w.size(1);
+  return at::mm(transforms().filter, w.reshape({k * c, 9}).t()).view({36, k, c}).transpose(1, 2);
+}
+
+// Writes the chunk's products m (36, n·tiles, K) back as y (n, K, oh, ow), plus the bias.
+void writeOutput(const at::Tensor& m, const Tiling& g, const at::Tensor& bias, at::Tensor y) {
+  const int64_t n = y.size(0);
+  const at::Tensor tiles = at::mm(transforms().output, m.view({36, -1})).view({4, 4, n, g.th, g.tw, g.k}).permute({2, 5, 3, 0, 4, 1});
+  const bool exact = g.oh == 4 * g.th && g.ow == 4 * g.tw;
+  at::Tensor full = exact ? y : at::empty({n, g.k, 4 * g.th, 4 * g.tw}, y.options());
+  full.view({n, g.k, g.th, 4, g.tw, 4}).copy_(tiles);
+  const at::Tensor crop = full.narrow(2, 0, g.oh).narrow(3, 0, g.ow);
+  if (bias.defined()) {
+    at::add_out(y, crop, bias.view({1, g.k, 1, 1}));
+  } else if (!exact) {
+    y.copy_(crop);
+  }
+}
+
+at::Tensor forwardImpl(const at::Tensor& xIn, const at::Tensor& w, const at::Tensor& bias, int64_t pad) {
+  at::NoGradGuard noGrad;
+  const at::Tensor x = xIn.contiguous();
+  const Tiling g = tilingOf(x, w, pad);
+  const at::Tensor u = filterTiles(w.contiguous());
+  at::Tensor y = at::empty({g.n, g.k, g.oh, g.ow}, x.options());
+  const int64_t chunk = chunkImages(g);
+  for (int64_t i0 = 0; i0 < g.n; i0 += chunk) {
+    const int64_t nc = std::min(chunk, g.n - i0);
+    writeOutput(at::bmm(inputTiles(x.narrow(0, i0, nc), g), u), g, bias, y.narrow(0, i0, nc));
+  }
+  return y;
+}
+
+// dM: (36, n·tiles, K), the adjoint of the output transform applied to the chunk's output gradient.
+at::Tensor outputGradTiles(const at::Tensor& gy, const Tiling& g) {
+  const int64_t n = gy.size(0);
+  const at::Tensor padded = at::constant_pad_nd(gy, {0, 4 * g.tw - g.ow, 0, 4 * g.th - g.oh});
+  const at::Tensor t = padded.view({n, g.k, g.th, 4, g.tw, 4}).permute({3, 5, 0, 2, 4, 1}).reshape({16, n * g.tiles() * g.k});
+  return at::mm(transforms().output.t(), t).view({36, n * g.tiles(), g.k});
+}
+
+// The weights' gradient: dU = Σ_chunks V^T dM (one batched product per chunk), then the filter transform's adjoint.
+at::Tensor weightGrad(const at::Tensor& x, const at::Tensor& gy, const Tiling& g) {
+  at::Tensor du = at::zeros({36, g.c, g.k}, x.options());
+  const int64_t chunk = chunkImages(g);
+  for (int64_t i0 = 0; i0 < g.n; i0 += chunk) {
+    const int64_t nc = std::min(chunk, g.n - i0);
+    du.baddbmm_(inputTiles(x.narrow(0, i0, nc), g).transpose(1, 2), outputGradTiles(gy.narrow(0, i0, nc), g));
+  }
+  return at::mm(transforms().filter.t(), du.view({36, g.c * g.k})).view({3, 3, g.c, g.k}).permute({3, 2, 0, 1}).contiguous();
+}
+
+struct WinogradGemmFn : public torch::autograd::Function<WinogradGemmFn> {
+  // `b` is an empty tensor when there is no bias (autograd functions take no undefined inputs).
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t pad) {
+    ctx->save_for_backward({x, w});
+    ctx->saved_data["pad"] = pad;
+    ctx->saved_data["bias"] = b.numel() > 0;
+    return forwardImpl(x, w, b.numel() > 0 ? b : at::Tensor(), pad);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    at::NoGradGuard noGrad;
+    auto saved = ctx->get_saved_variables();
+    const at::Tensor x = saved[0].contiguous(), w = saved[1];
+    const int64_t pad = ctx->saved_data["pad"].toInt();
+    const bool bias = ctx->saved_data["bias"].toBool();
+    const at::Tensor gy = grads[0].contiguous();
+    at::Tensor gx, gw, gb;
+    // the input's gradient is a full correlation of gy with the flipped filters: the same 3x3 convolution
+    if (ctx->needs_input_grad(0)) gx = forwardImpl(gy, w.flip({2, 3}).transpose(0, 1), at::Tensor(), 2 - pad);
+    if (ctx->needs_input_grad(1)) gw = weightGrad(x, gy, tilingOf(x, w, pad));
+    if (bias && ctx->needs_input_grad(2)) gb = gy.sum({0, 2, 3});
+    return {gx, gw, gb, at::Tensor()};
+  }
+};
+
+}  // namespace
+
+int64_t setWinogradGemmBudget(int64_t bytes) {
+  TORCH_CHECK(bytes > 0, "winograd-gemm budget must be positive, got ", bytes);
+  return budget.exchange(bytes);
+}
+
+at::Tensor winogradGemmConv2d(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias, int64_t pad) {
+  const at::Tensor b = bias.has_value() ? *bias : at::Tensor();
+  tilingOf(input, weight, pad);  // argument errors before autograd sees them
+  const bool grad = at::GradMode::is_enabled() && (input.requires_grad() || weight.requires_grad() || (b.defined() && b.requires_grad()));
+  if (!grad) return forwardImpl(input, weight, b, pad);
+  return WinogradGemmFn::apply(input, weight, b.defined() ? b : at::empty({0}, weight.options()), pad);
+}
+
+}  // namespace ssdkit
