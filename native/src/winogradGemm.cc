@@ -53,20 +53,40 @@ Tiling tilingOf(const at::Tensor& x, const at::Tensor& w, int64_t pad) {
   return {x.size(0), x.size(1), x.size(2), x.size(3), w.size(0), pad, oh, ow, (oh + 3) / 4, (ow + 3) / 4};
 }
 
-std::atomic<int64_t> budget{int64_t{64} << 20};
+std::atomic<int64_t> budget{int64_t{8} << 20};
 
-// Images per chunk: a chunk's largest Winograd-domain matrix (36 x tiles x channels, float32) within the budget.
-int64_t chunkImages(const Tiling& g) {
-  const int64_t perImage = 36 * g.tiles() * std::max(g.c, g.k) * int64_t{4};
-  return std::max<int64_t>(1, std::min(g.n, budget.load() / perImage));
+// A block of the work: images [i0, i0 + n) x tile rows [r0, r0 + rows). Blocks are sized so that their largest
+// Winograd-domain matrix (36 x tiles x channels, float32) stays within the budget (cache-sized by default):
+// whole images when they fit, else bands of tile rows of one image.
+struct Block {
+  int64_t i0, n, r0, rows;
+};
+
+std::vector<Block> blocksOf(const Tiling& g) {
+  const int64_t perRow = 36 * g.tw * std::max(g.c, g.k) * int64_t{4};
+  const int64_t rowsFit = std::max<int64_t>(1, budget.load() / perRow);
+  std::vector<Block> blocks;
+  if (rowsFit >= g.th) {
+    const int64_t images = std::max<int64_t>(1, rowsFit / g.th);
+    for (int64_t i0 = 0; i0 < g.n; i0 += images) blocks.push_back({i0, std::min(images, g.n - i0), 0, g.th});
+  } else {
+    for (int64_t i = 0; i < g.n; ++i)
+      for (int64_t r0 = 0; r0 < g.th; r0 += rowsFit) blocks.push_back({i, 1, r0, std::min(rowsFit, g.th - r0)});
+  }
+  return blocks;
 }
 
-// V: (36, n·tiles, C), the chunk's 6x6 input tiles (stride 4, zero padding) in the Winograd domain.
-at::Tensor inputTiles(const at::Tensor& x, const Tiling& g) {
-  const int64_t n = x.size(0);
-  const at::Tensor xp = at::constant_pad_nd(x, {g.pad, 4 * g.tw + 2 - g.w - g.pad, g.pad, 4 * g.th + 2 - g.h - g.pad});
-  const at::Tensor d = xp.unfold(2, 6, 4).unfold(3, 6, 4).permute({0, 2, 3, 1, 4, 5}).reshape({n * g.tiles() * g.c, 36});
-  return at::mm(transforms().input, d.t()).view({36, n * g.tiles(), g.c});
+// The zero-padded input, 4·th + 2 rows by 4·tw + 2 columns: every tile's 6x6 window lies inside it.
+at::Tensor paddedInput(const at::Tensor& x, const Tiling& g) {
+  return at::constant_pad_nd(x, {g.pad, 4 * g.tw + 2 - g.w - g.pad, g.pad, 4 * g.th + 2 - g.h - g.pad});
+}
+
+// V: (36, n·rows·tw, C), a block's 6x6 input tiles (stride 4) in the Winograd domain.
+at::Tensor inputTiles(const at::Tensor& xp, const Block& b, const Tiling& g) {
+  const at::Tensor band = xp.narrow(0, b.i0, b.n).narrow(2, 4 * b.r0, 4 * b.rows + 2);
+  const int64_t tiles = b.n * b.rows * g.tw;
+  const at::Tensor d = band.unfold(2, 6, 4).unfold(3, 6, 4).permute({0, 2, 3, 1, 4, 5}).reshape({tiles * g.c, 36});
+  return at::mm(transforms().input, d.t()).view({36, tiles, g.c});
 }
 
 // U: (36, C, K), the filters in the Winograd domain.
@@ -75,51 +95,45 @@ at::Tensor filterTiles(const at::Tensor& w) {
   return at::mm(transforms().filter, w.reshape({k * c, 9}).t()).view({36, k, c}).transpose(1, 2);
 }
 
-// Writes the chunk's products m (36, n·tiles, K) back as y (n, K, oh, ow), plus the bias.
-void writeOutput(const at::Tensor& m, const Tiling& g, const at::Tensor& bias, at::Tensor y) {
-  const int64_t n = y.size(0);
-  const at::Tensor tiles = at::mm(transforms().output, m.view({36, -1})).view({4, 4, n, g.th, g.tw, g.k}).permute({2, 5, 3, 0, 4, 1});
-  const bool exact = g.oh == 4 * g.th && g.ow == 4 * g.tw;
-  at::Tensor full = exact ? y : at::empty({n, g.k, 4 * g.th, 4 * g.tw}, y.options());
-  full.view({n, g.k, g.th, 4, g.tw, 4}).copy_(tiles);
-  const at::Tensor crop = full.narrow(2, 0, g.oh).narrow(3, 0, g.ow);
+// Writes a block's products m (36, tiles, K) into its part of y (N, K, oh, ow), plus the bias.
+void writeOutput(const at::Tensor& m, const Block& b, const Tiling& g, const at::Tensor& bias, at::Tensor& y) {
+  const at::Tensor tiles = at::mm(transforms().output, m.view({36, -1})).view({4, 4, b.n, b.rows, g.tw, g.k}).permute({2, 5, 3, 0, 4, 1});
+  const int64_t outRows = std::min(4 * b.rows, g.oh - 4 * b.r0);
+  at::Tensor part = y.narrow(0, b.i0, b.n).narrow(2, 4 * b.r0, outRows);
+  const bool exact = outRows == 4 * b.rows && g.ow == 4 * g.tw && part.is_contiguous();
+  at::Tensor full = exact ? part : at::empty({b.n, g.k, 4 * b.rows, 4 * g.tw}, y.options());
+  full.view({b.n, g.k, b.rows, 4, g.tw, 4}).copy_(tiles);
+  const at::Tensor crop = full.narrow(2, 0, outRows).narrow(3, 0, g.ow);
   if (bias.defined()) {
-    at::add_out(y, crop, bias.view({1, g.k, 1, 1}));
+    at::add_out(part, crop, bias.view({1, g.k, 1, 1}));
   } else if (!exact) {
-    y.copy_(crop);
+    part.copy_(crop);
   }
 }
 
-at::Tensor forwardImpl(const at::Tensor& xIn, const at::Tensor& w, const at::Tensor& bias, int64_t pad) {
+at::Tensor forwardImpl(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias, int64_t pad) {
   at::NoGradGuard noGrad;
-  const at::Tensor x = xIn.contiguous();
   const Tiling g = tilingOf(x, w, pad);
-  const at::Tensor u = filterTiles(w.contiguous());
+  const at::Tensor u = filterTiles(w.contiguous()), xp = paddedInput(x, g);
   at::Tensor y = at::empty({g.n, g.k, g.oh, g.ow}, x.options());
-  const int64_t chunk = chunkImages(g);
-  for (int64_t i0 = 0; i0 < g.n; i0 += chunk) {
-    const int64_t nc = std::min(chunk, g.n - i0);
-    writeOutput(at::bmm(inputTiles(x.narrow(0, i0, nc), g), u), g, bias, y.narrow(0, i0, nc));
-  }
+  for (const Block& b : blocksOf(g)) writeOutput(at::bmm(inputTiles(xp, b, g), u), b, g, bias, y);
   return y;
 }
 
-// dM: (36, n·tiles, K), the adjoint of the output transform applied to the chunk's output gradient.
-at::Tensor outputGradTiles(const at::Tensor& gy, const Tiling& g) {
-  const int64_t n = gy.size(0);
-  const at::Tensor padded = at::constant_pad_nd(gy, {0, 4 * g.tw - g.ow, 0, 4 * g.th - g.oh});
-  const at::Tensor t = padded.view({n, g.k, g.th, 4, g.tw, 4}).permute({3, 5, 0, 2, 4, 1}).reshape({16, n * g.tiles() * g.k});
-  return at::mm(transforms().output.t(), t).view({36, n * g.tiles(), g.k});
+// dM: (36, tiles, K), the adjoint of the output transform applied to a block's output gradient (gyp: the
+// gradient zero-padded to 4·th x 4·tw).
+at::Tensor outputGradTiles(const at::Tensor& gyp, const Block& b, const Tiling& g) {
+  const at::Tensor band = gyp.narrow(0, b.i0, b.n).narrow(2, 4 * b.r0, 4 * b.rows);
+  const int64_t tiles = b.n * b.rows * g.tw;
+  const at::Tensor t = band.view({b.n, g.k, b.rows, 4, g.tw, 4}).permute({3, 5, 0, 2, 4, 1}).reshape({16, tiles * g.k});
+  return at::mm(transforms().output.t(), t).view({36, tiles, g.k});
 }
 
-// The weights' gradient: dU = Σ_chunks V^T dM (one batched product per chunk), then the filter transform's adjoint.
+// The weights' gradient: dU = Σ_blocks V^T dM (one batched product per block), then the filter transform's adjoint.
 at::Tensor weightGrad(const at::Tensor& x, const at::Tensor& gy, const Tiling& g) {
+  const at::Tensor xp = paddedInput(x, g), gyp = at::constant_pad_nd(gy, {0, 4 * g.tw - g.ow, 0, 4 * g.th - g.oh});
   at::Tensor du = at::zeros({36, g.c, g.k}, x.options());
-  const int64_t chunk = chunkImages(g);
-  for (int64_t i0 = 0; i0 < g.n; i0 += chunk) {
-    const int64_t nc = std::min(chunk, g.n - i0);
-    du.baddbmm_(inputTiles(x.narrow(0, i0, nc), g).transpose(1, 2), outputGradTiles(gy.narrow(0, i0, nc), g));
-  }
+  for (const Block& b : blocksOf(g)) du.baddbmm_(inputTiles(xp, b, g).transpose(1, 2), outputGradTiles(gyp, b, g));
   return at::mm(transforms().filter.t(), du.view({36, g.c * g.k})).view({3, 3, g.c, g.k}).permute({3, 2, 0, 1}).contiguous();
 }
 
@@ -135,10 +149,10 @@ struct WinogradGemmFn : public torch::autograd::Function<WinogradGemmFn> {
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
     at::NoGradGuard noGrad;
     auto saved = ctx->get_saved_variables();
-    const at::Tensor x = saved[0].contiguous(), w = saved[1];
+    const at::Tensor x = saved[0], w = saved[1];
     const int64_t pad = ctx->saved_data["pad"].toInt();
     const bool bias = ctx->saved_data["bias"].toBool();
-    const at::Tensor gy = grads[0].contiguous();
+    const at::Tensor gy = grads[0];
     at::Tensor gx, gw, gb;
     // the input's gradient is a full correlation of gy with the flipped filters: the same 3x3 convolution
     if (ctx->needs_input_grad(0)) gx = forwardImpl(gy, w.flip({2, 3}).transpose(0, 1), at::Tensor(), 2 - pad);

@@ -18,8 +18,9 @@ namespace ssdkit {
 // 3x3 kernel; differentiable in input, weight and bias (one autograd node that keeps only input and weight).
 at::Tensor winogradGemmConv2d(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias, int64_t pad);
 
-// Images per chunk are chosen so that a chunk's largest Winograd-domain matrix stays under this many bytes
-// (default 64 MiB); returns the previous value.
+// The work runs in blocks (whole images, or bands of tile rows of one image) whose largest Winograd-domain
+// matrix stays under this many bytes (default 8 MiB, so that a block's passes over memory stay in cache);
+// returns the previous value.
 int64_t setWinogradGemmBudget(int64_t bytes);
 
 }  // namespace ssdkit
