@@ -76,32 +76,60 @@ std::vector<Block> blocksOf(const Tiling& g) {
   return blocks;
 }
 
-// The zero-padded input, 4·th + 2 rows by 4·tw + 2 columns: every tile's 6x6 window lies inside it.
-at::Tensor paddedInput(const at::Tensor& x, const Tiling& g) {
-  return at::constant_pad_nd(x, {g.pad, 4 * g.tw + 2 - g.w - g.pad, g.pad, 4 * g.th + 2 - g.h - g.pad});
+// Every intermediate lives in one of these per-thread buffers, grown as needed and reused: fresh multi-MB
+// tensors on every call cost more in page faults (glibc maps and unmaps them) than the products themselves.
+enum Slot { kFilters, kBand, kTiles, kDomain, kProducts, kOutTiles, kOutFull, kSlots };
+
+at::Tensor scratch(Slot slot, at::IntArrayRef shape) {
+  thread_local std::vector<at::Tensor> bufs(kSlots);
+  int64_t numel = 1;
+  for (int64_t s : shape) numel *= s;
+  at::Tensor& buf = bufs[slot];
+  if (!buf.defined() || buf.numel() < numel) {
+    buf = at::Tensor();
+    buf = at::empty({numel}, at::TensorOptions().dtype(at::kFloat));
+  }
+  return buf.narrow(0, 0, numel).view(shape);
+}
+
+// A block's input rows, zero-padded: (n, C, 4·rows + 2, 4·tw + 2), so every tile's 6x6 window lies inside.
+at::Tensor paddedBand(const at::Tensor& x, const Block& b, const Tiling& g) {
+  at::Tensor band = scratch(kBand, {b.n, g.c, 4 * b.rows + 2, 4 * g.tw + 2});
+  band.zero_();
+  const int64_t top = 4 * b.r0 - g.pad;  // the band's first row in x's coordinates
+  const int64_t r0 = std::max<int64_t>(0, top), r1 = std::min(g.h, top + 4 * b.rows + 2);
+  if (r1 > r0) band.narrow(2, r0 - top, r1 - r0).narrow(3, g.pad, g.w).copy_(x.narrow(0, b.i0, b.n).narrow(2, r0, r1 - r0));
+  return band;
 }
 
 // V: (36, n·rows·tw, C), a block's 6x6 input tiles (stride 4) in the Winograd domain.
-at::Tensor inputTiles(const at::Tensor& xp, const Block& b, const Tiling& g) {
-  const at::Tensor band = xp.narrow(0, b.i0, b.n).narrow(2, 4 * b.r0, 4 * b.rows + 2);
+at::Tensor inputTiles(const at::Tensor& x, const Block& b, const Tiling& g) {
+  const at::Tensor band = paddedBand(x, b, g);
   const int64_t tiles = b.n * b.rows * g.tw;
-  const at::Tensor d = band.unfold(2, 6, 4).unfold(3, 6, 4).permute({0, 2, 3, 1, 4, 5}).reshape({tiles * g.c, 36});
-  return at::mm(transforms().input, d.t()).view({36, tiles, g.c});
+  at::Tensor d = scratch(kTiles, {b.n, b.rows, g.tw, g.c, 6, 6});
+  d.copy_(band.unfold(2, 6, 4).unfold(3, 6, 4).permute({0, 2, 3, 1, 4, 5}));
+  at::Tensor v = scratch(kDomain, {36, tiles * g.c});
+  at::mm_out(v, transforms().input, d.view({tiles * g.c, 36}).t());
+  return v.view({36, tiles, g.c});
 }
 
-// U: (36, C, K), the filters in the Winograd domain.
+// U: (36, C, K), the filters in the Winograd domain (36 MiB for 512 x 512 channels: a scratch buffer).
 at::Tensor filterTiles(const at::Tensor& w) {
   const int64_t k = w.size(0), c = w.size(1);
-  return at::mm(transforms().filter, w.reshape({k * c, 9}).t()).view({36, k, c}).transpose(1, 2);
+  at::Tensor u = scratch(kFilters, {36, k * c});
+  at::mm_out(u, transforms().filter, w.reshape({k * c, 9}).t());
+  return u.view({36, k, c}).transpose(1, 2);
 }
 
 // Writes a block's products m (36, tiles, K) into its part of y (N, K, oh, ow), plus the bias.
 void writeOutput(const at::Tensor& m, const Block& b, const Tiling& g, const at::Tensor& bias, at::Tensor& y) {
-  const at::Tensor tiles = at::mm(transforms().output, m.view({36, -1})).view({4, 4, b.n, b.rows, g.tw, g.k}).permute({2, 5, 3, 0, 4, 1});
+  at::Tensor yt = scratch(kOutTiles, {16, m.size(1) * g.k});
+  at::mm_out(yt, transforms().output, m.view({36, -1}));
+  const at::Tensor tiles = yt.view({4, 4, b.n, b.rows, g.tw, g.k}).permute({2, 5, 3, 0, 4, 1});
   const int64_t outRows = std::min(4 * b.rows, g.oh - 4 * b.r0);
   at::Tensor part = y.narrow(0, b.i0, b.n).narrow(2, 4 * b.r0, outRows);
   const bool exact = outRows == 4 * b.rows && g.ow == 4 * g.tw && part.is_contiguous();
-  at::Tensor full = exact ? part : at::empty({b.n, g.k, 4 * b.rows, 4 * g.tw}, y.options());
+  at::Tensor full = exact ? part : scratch(kOutFull, {b.n, g.k, 4 * b.rows, 4 * g.tw});
   full.view({b.n, g.k, b.rows, 4, g.tw, 4}).copy_(tiles);
   const at::Tensor crop = full.narrow(2, 0, outRows).narrow(3, 0, g.ow);
   if (bias.defined()) {
@@ -114,26 +142,36 @@ void writeOutput(const at::Tensor& m, const Block& b, const Tiling& g, const at:
 at::Tensor forwardImpl(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias, int64_t pad) {
   at::NoGradGuard noGrad;
   const Tiling g = tilingOf(x, w, pad);
-  const at::Tensor u = filterTiles(w.contiguous()), xp = paddedInput(x, g);
+  const at::Tensor u = filterTiles(w.contiguous());
   at::Tensor y = at::empty({g.n, g.k, g.oh, g.ow}, x.options());
-  for (const Block& b : blocksOf(g)) writeOutput(at::bmm(inputTiles(xp, b, g), u), b, g, bias, y);
+  for (const Block& b : blocksOf(g)) {
+    const at::Tensor v = inputTiles(x, b, g);
+    at::Tensor m = scratch(kProducts, {36, v.size(1), g.k});
+    at::bmm_out(m, v, u);
+    writeOutput(m, b, g, bias, y);
+  }
   return y;
 }
 
-// dM: (36, tiles, K), the adjoint of the output transform applied to a block's output gradient (gyp: the
-// gradient zero-padded to 4·th x 4·tw).
-at::Tensor outputGradTiles(const at::Tensor& gyp, const Block& b, const Tiling& g) {
-  const at::Tensor band = gyp.narrow(0, b.i0, b.n).narrow(2, 4 * b.r0, 4 * b.rows);
-  const int64_t tiles = b.n * b.rows * g.tw;
-  const at::Tensor t = band.view({b.n, g.k, b.rows, 4, g.tw, 4}).permute({3, 5, 0, 2, 4, 1}).reshape({16, tiles * g.k});
-  return at::mm(transforms().output.t(), t).view({36, tiles, g.k});
+// dM: (36, tiles, K), the adjoint of the output transform applied to a block's output gradient (zero beyond
+// the last row and column of outputs).
+at::Tensor outputGradTiles(const at::Tensor& gy, const Block& b, const Tiling& g) {
+  const int64_t tiles = b.n * b.rows * g.tw, outRows = std::min(4 * b.rows, g.oh - 4 * b.r0);
+  at::Tensor full = scratch(kOutFull, {b.n, g.k, 4 * b.rows, 4 * g.tw});
+  if (outRows < 4 * b.rows || g.ow < 4 * g.tw) full.zero_();
+  full.narrow(2, 0, outRows).narrow(3, 0, g.ow).copy_(gy.narrow(0, b.i0, b.n).narrow(2, 4 * b.r0, outRows));
+  at::Tensor t = scratch(kOutTiles, {4, 4, b.n, b.rows, g.tw, g.k});
+  t.copy_(full.view({b.n, g.k, b.rows, 4, g.tw, 4}).permute({3, 5, 0, 2, 4, 1}));
+  at::Tensor dm = scratch(kProducts, {36, tiles * g.k});
+  at::mm_out(dm, transforms().output.t(), t.view({16, tiles * g.k}));
+  return dm.view({36, tiles, g.k});
 }
 
 // The weights' gradient: dU = Σ_blocks V^T dM (one batched product per block), then the filter transform's adjoint.
 at::Tensor weightGrad(const at::Tensor& x, const at::Tensor& gy, const Tiling& g) {
-  const at::Tensor xp = paddedInput(x, g), gyp = at::constant_pad_nd(gy, {0, 4 * g.tw - g.ow, 0, 4 * g.th - g.oh});
-  at::Tensor du = at::zeros({36, g.c, g.k}, x.options());
-  for (const Block& b : blocksOf(g)) du.baddbmm_(inputTiles(xp, b, g).transpose(1, 2), outputGradTiles(gyp, b, g));
+  at::Tensor du = scratch(kFilters, {36, g.c, g.k});
+  du.zero_();
+  for (const Block& b : blocksOf(g)) du.baddbmm_(inputTiles(x, b, g).transpose(1, 2), outputGradTiles(gy, b, g));
   return at::mm(transforms().filter.t(), du.view({36, g.c * g.k})).view({3, 3, g.c, g.k}).permute({3, 2, 0, 1}).contiguous();
 }
 

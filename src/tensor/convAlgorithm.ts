@@ -93,7 +93,11 @@ export function convPath(c: {
   return current === 'auto' && gemmPays(c) ? 'winograd-gemm' : 'direct';
 }
 
-/** Where 'auto' takes the BLAS Winograd (when oneDNN has no Winograd): the layers it measured faster on. */
+/**
+ * Where 'auto' takes the BLAS Winograd (when oneDNN has no Winograd): the layers it measured faster on under
+ * AVX2 (bench/RESULTS-ssd.md: VGG's 64..512-channel convolutions on maps of 38x38 and larger, 1.5-2.5x less
+ * CPU time). At 19x19, and with few output channels (SSD's heads), direct was as fast or faster.
+ */
 function gemmPays(c: { inChannels: number; outChannels: number; height: number; width: number }): boolean {
-  return false;
+  return c.inChannels >= 64 && c.outChannels >= 64 && c.height * c.width >= 38 * 38;
 }
