@@ -3,9 +3,10 @@
 // and bias on odd shapes, paddings 0 and 1, whole batches and tile row by tile row; the gradients also by central
 // finite differences of s = sum(y * v) (linear in x and in w, so the differences are exact up to rounding);
 // and a short training run whose loss curve matches the direct kernel's.
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conv2d, fromTypedArray, manualSeed, noGrad, randn, tidy, withConvAlgorithm, type Tensor } from '../../src/tensor/index.js';
+import { conv2d, fromTypedArray, manualSeed, noGrad, randn, tidy, winogradAvailable, withConvAlgorithm, type Tensor } from '../../src/tensor/index.js';
 import { N } from '../../src/tensor/native.js';
 
 /** max |a - b| / max |b|. */
@@ -143,4 +144,35 @@ test('a short training run with winograd-gemm follows the direct kernel\'s loss 
   assert.ok(direct[14]! < 0.9 * direct[0]!, `the run trains: loss ${direct[0]} -> ${direct[14]}`);
   direct.forEach((l, i) => assert.ok(Math.abs(wino[i]! - l) <= 1e-4 * l, `step ${i}: winograd-gemm loss ${wino[i]}, direct ${l}`));
   assert.ok(wino.some((l, i) => l !== direct[i]), 'bitwise the same curve: the Winograd op did not run');
+});
+
+test('winograd-gemm dispatch: ineligible convolutions stay libtorch\'s; auto takes it only without oneDNN Winograd, on large layers', () => {
+  tidy(() => {
+    manualSeed(3);
+    const x = randn([1, 64, 19, 19]);
+    const w = randn([64, 64, 3, 3]).mul(0.05);
+    const libtorch = (o: { stride?: number; padding: number; dilation?: number }, xi = x, wi = w) =>
+      noGrad(() => withConvAlgorithm('direct', () => conv2d(xi, wi, null, o)));
+    noGrad(() => {
+      for (const o of [{ stride: 2, padding: 1 }, { padding: 6, dilation: 6 }, { padding: 2 }]) {
+        assert.ok(withConvAlgorithm('winograd-gemm', () => conv2d(x, w, null, o)).equal(libtorch(o)), `ineligible ${JSON.stringify(o)} stays direct`);
+      }
+      const [x64, w64] = [x.to('float64'), w.to('float64')];
+      assert.ok(withConvAlgorithm('winograd-gemm', () => conv2d(x64, w64, null, { padding: 1 })).equal(libtorch({ padding: 1 }, x64, w64)), 'float64 stays direct');
+    });
+  });
+  // auto's choice, in a child whose oneDNN is capped at AVX2 (no Winograd there) and in this process
+  const probe = `
+    import { convPath } from '${new URL('../../src/tensor/convAlgorithm.js', import.meta.url).href}';
+    const layer = (c, k, s) => convPath({ inChannels: c, outChannels: k, height: s, width: s, kernel: [3, 3], stride: [1, 1],
+      padding: [1, 1], dilation: [1, 1], groups: 1, float32Cpu: true });
+    console.log(JSON.stringify([layer(64, 64, 300), layer(512, 512, 38), layer(512, 512, 19), layer(512, 16, 38), layer(3, 64, 300)]));`;
+  const run = (env: Record<string, string>) => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8', env: { ...process.env, SSDKIT_CONV: '', ...env } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as string[];
+  };
+  const g = 'winograd-gemm';
+  assert.deepEqual(run({ DNNL_MAX_CPU_ISA: 'AVX2' }), [g, g, 'direct', 'direct', 'direct']);
+  if (winogradAvailable()) assert.ok(!run({}).includes(g), 'with oneDNN Winograd, auto never takes winograd-gemm');
 });
