@@ -6,7 +6,8 @@
 // --isa avx2 (or SSDKIT_BENCH_ISA=avx2): both sides capped at AVX2 kernels (bench/isa.ts).
 //   → conv2d 3x3 512->512 38x38 b1 fwd: ssdkit 29.88 ms, torch 29.76 ms, ratio 1.004
 // The plain conv lines use libtorch's algorithm on both sides (the engine's overhead over the same kernels);
-// the '(winograd)' lines are ssdkit's default for this layer, oneDNN's Winograd (src/tensor/convAlgorithm.ts).
+// the '(winograd)' lines are ssdkit's default for this layer where oneDNN has Winograd (AVX-512), the
+// '(winograd-gemm)' lines its default where oneDNN has none (native/src/winogradGemm.cc; src/tensor/convAlgorithm.ts).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { conv2d, getNumThreads, keep, manualSeed, ones, randn, tidy, winogradAvailable, withConvAlgorithm, type ConvAlgorithm, type Tensor } from '../src/tensor/index.js';
@@ -60,6 +61,7 @@ function makeCases(): Case[] {
   return [
     ...convCases('direct', ''),
     ...(winogradAvailable() ? convCases('winograd', ' (winograd)') : []),
+    ...convCases('winograd-gemm', ' (winograd-gemm)'),
     {
       name: 'matmul 1024x1024 @ 1024x1024',
       torch: 'matmul',

@@ -4,6 +4,8 @@
 // transforms are single products with Kronecker matrices: vec(B^T d B) = (B^T ⊗ B^T) vec(d).
 #include "winogradGemm.h"
 
+#include <ATen/Parallel.h>
+#include <dlfcn.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
@@ -57,14 +59,18 @@ std::atomic<int64_t> budget{int64_t{8} << 20};
 
 // A block of the work: images [i0, i0 + n) x tile rows [r0, r0 + rows). Blocks are sized so that their largest
 // Winograd-domain matrix (36 x tiles x channels, float32) stays within the budget (cache-sized by default):
-// whole images when they fit, else bands of tile rows of one image.
+// whole images when they fit, else bands of tile rows of one image. Blocks run in parallel on libtorch's
+// threads, each with single-threaded BLAS: OpenBLAS's own thread pool and libtorch's OpenMP threads, taking
+// turns many times per layer, spin against each other for the same cores (2x the CPU time on 2 cores).
 struct Block {
   int64_t i0, n, r0, rows;
 };
 
 std::vector<Block> blocksOf(const Tiling& g) {
   const int64_t perRow = 36 * g.tw * std::max(g.c, g.k) * int64_t{4};
-  const int64_t rowsFit = std::max<int64_t>(1, budget.load() / perRow);
+  const int64_t threads = at::get_num_threads();
+  // at least one block per thread where the work allows
+  const int64_t rowsFit = std::max<int64_t>(1, std::min(budget.load() / perRow, (g.n * g.th + threads - 1) / threads));
   std::vector<Block> blocks;
   if (rowsFit >= g.th) {
     const int64_t images = std::max<int64_t>(1, rowsFit / g.th);
@@ -76,9 +82,33 @@ std::vector<Block> blocksOf(const Tiling& g) {
   return blocks;
 }
 
+// OpenBLAS (pthreads build) runs single-threaded while one of these lives; other BLAS builds are left alone.
+class SerialBlas {
+ public:
+  SerialBlas() {
+    void* lib = dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD);
+    if (lib == nullptr) return;
+    get_ = reinterpret_cast<int (*)()>(dlsym(lib, "openblas_get_num_threads"));
+    set_ = reinterpret_cast<void (*)(int)>(dlsym(lib, "openblas_set_num_threads"));
+    if (get_ == nullptr || set_ == nullptr) return;
+    before_ = get_();
+    if (before_ > 1) set_(1);
+  }
+  ~SerialBlas() {
+    if (set_ != nullptr && before_ > 1) set_(before_);
+  }
+  SerialBlas(const SerialBlas&) = delete;
+  SerialBlas& operator=(const SerialBlas&) = delete;
+
+ private:
+  int (*get_)() = nullptr;
+  void (*set_)(int) = nullptr;
+  int before_ = 1;
+};
+
 // Every intermediate lives in one of these per-thread buffers, grown as needed and reused: fresh multi-MB
 // tensors on every call cost more in page faults (glibc maps and unmaps them) than the products themselves.
-enum Slot { kFilters, kBand, kTiles, kDomain, kProducts, kOutTiles, kOutFull, kSlots };
+enum Slot { kFilters, kFilterGrad, kBand, kTiles, kDomain, kProducts, kOutTiles, kOutFull, kSlots };
 
 at::Tensor scratch(Slot slot, at::IntArrayRef shape) {
   thread_local std::vector<at::Tensor> bufs(kSlots);
@@ -142,14 +172,18 @@ void writeOutput(const at::Tensor& m, const Block& b, const Tiling& g, const at:
 at::Tensor forwardImpl(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias, int64_t pad) {
   at::NoGradGuard noGrad;
   const Tiling g = tilingOf(x, w, pad);
+  SerialBlas serial;
   const at::Tensor u = filterTiles(w.contiguous());
   at::Tensor y = at::empty({g.n, g.k, g.oh, g.ow}, x.options());
-  for (const Block& b : blocksOf(g)) {
-    const at::Tensor v = inputTiles(x, b, g);
-    at::Tensor m = scratch(kProducts, {36, v.size(1), g.k});
-    at::bmm_out(m, v, u);
-    writeOutput(m, b, g, bias, y);
-  }
+  const std::vector<Block> blocks = blocksOf(g);
+  at::parallel_for(0, static_cast<int64_t>(blocks.size()), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const at::Tensor v = inputTiles(x, blocks[i], g);
+      at::Tensor m = scratch(kProducts, {36, v.size(1), g.k});
+      at::bmm_out(m, v, u);
+      writeOutput(m, blocks[i], g, bias, y);
+    }
+  });
   return y;
 }
 
@@ -167,11 +201,26 @@ at::Tensor outputGradTiles(const at::Tensor& gy, const Block& b, const Tiling& g
   return dm.view({36, tiles, g.k});
 }
 
-// The weights' gradient: dU = Σ_blocks V^T dM (one batched product per block), then the filter transform's adjoint.
+// The weights' gradient: dU = Σ_blocks V^T dM (one batched product per block; one sum per thread, added up at
+// the end), then the filter transform's adjoint.
 at::Tensor weightGrad(const at::Tensor& x, const at::Tensor& gy, const Tiling& g) {
-  at::Tensor du = scratch(kFilters, {36, g.c, g.k});
-  du.zero_();
-  for (const Block& b : blocksOf(g)) du.baddbmm_(inputTiles(x, b, g).transpose(1, 2), outputGradTiles(gy, b, g));
+  SerialBlas serial;
+  const std::vector<Block> blocks = blocksOf(g);
+  std::vector<at::Tensor> sums(at::get_num_threads());
+  at::parallel_for(0, static_cast<int64_t>(blocks.size()), 1, [&](int64_t begin, int64_t end) {
+    at::Tensor& du = sums[at::get_thread_num()];
+    if (!du.defined()) {
+      du = scratch(kFilterGrad, {36, g.c, g.k});
+      du.zero_();
+    }
+    for (int64_t i = begin; i < end; ++i) du.baddbmm_(inputTiles(x, blocks[i], g).transpose(1, 2), outputGradTiles(gy, blocks[i], g));
+  });
+  at::Tensor du;
+  for (const at::Tensor& s : sums) {
+    if (!s.defined()) continue;
+    if (du.defined()) du.add_(s);
+    else du = s;
+  }
   return at::mm(transforms().filter.t(), du.view({36, g.c * g.k})).view({3, 3, g.c, g.k}).permute({3, 2, 0, 1}).contiguous();
 }
 
