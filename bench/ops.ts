@@ -2,7 +2,7 @@
 // the same run and thread count. A /usr/bin/python3 bench/ops_torch.py child answers timing requests, and the
 // two sides run alternating rounds (ABBA) so both see the same machine conditions; each line reports medians.
 //
-//   node dist/bench/ops.js [--rounds 5] [--verbose] [--isa avx2]
+//   node dist/bench/ops.js [--rounds 5] [--verbose] [--isa avx2] [--tiny-only]
 // --isa avx2 (or SSDKIT_BENCH_ISA=avx2): both sides capped at AVX2 kernels (bench/isa.ts).
 //   → conv2d 3x3 512->512 38x38 b1 fwd: ssdkit 29.88 ms, torch 29.76 ms, ratio 1.004
 // The plain conv lines use libtorch's algorithm on both sides (the engine's overhead over the same kernels);
@@ -90,11 +90,11 @@ function tinyAdd(o: RepOptions & { batch: number }): number[] {
 
 // ---- main ----
 
-function parseArgs(argv: string[]): { rounds: number; verbose: boolean; isa: BenchIsa } {
+function parseArgs(argv: string[]): { rounds: number; verbose: boolean; isa: BenchIsa; tinyOnly: boolean } {
   const i = argv.indexOf('--rounds');
   const rounds = i >= 0 ? Number(argv[i + 1]) : 5;
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds needs a positive integer');
-  return { rounds, verbose: argv.includes('--verbose'), isa: requestedIsa(argv) };
+  return { rounds, verbose: argv.includes('--verbose'), isa: requestedIsa(argv), tinyOnly: argv.includes('--tiny-only') };
 }
 
 function spread(label: string, s: number[], unit: string): string {
@@ -103,7 +103,7 @@ function spread(label: string, s: number[], unit: string): string {
 }
 
 async function main(): Promise<number> {
-  const { rounds, verbose, isa } = parseArgs(process.argv.slice(2));
+  const { rounds, verbose, isa, tinyOnly } = parseArgs(process.argv.slice(2));
   const forced = reexecForIsa(isa);
   if (forced !== null) return forced;
   const threads = getNumThreads();
@@ -123,7 +123,7 @@ async function main(): Promise<number> {
   console.log(`load before: ${loadAverage()}`);
   const failures: string[] = [];
   try {
-    for (const c of makeCases()) {
+    for (const c of tinyOnly ? [] : makeCases()) {
       const r = await interleave(rounds, () => timeReps(c.step, c.reps), () => torch.samples({ case: c.torch, ...c.reps }));
       const [a, b] = [median(r.a), median(r.b)];
       const ratio = a / b;

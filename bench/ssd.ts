@@ -23,6 +23,7 @@
 // (box_iou, SSDMatcher, encode_single) and SSD.postprocess_detections, as images/s. loader: bench/loader.ts's 2-worker
 // figure (`node dist/bench/loader.js --workers 2 --images 128 --epochs 2`, run as a child after the other cases).
 // Thread count: SSDKIT_THREADS (default: all cores), the same on both sides. Conv algorithm: SSDKIT_CONV.
+// SSDKIT_BENCH_CLOCK=cpu: steps timed by each process's CPU time (bench/timing.ts), for busy machines.
 // --profile: a train-b4 step of each side split into phases (median ms per phase).
 // Each case: 1 untimed warm-up step per side, then --rounds rounds of 1 timed step per side, ABBA order.
 import { spawnSync } from 'node:child_process';
@@ -35,7 +36,7 @@ import { Trainer, init } from '../src/nn/index.js';
 import { benchNms, benchTargets, scenes } from './detection.js';
 import { isaLines, reexecForIsa, requestedIsa, type BenchIsa } from './isa.js';
 import { PythonChild, type Reply } from './pythonChild.js';
-import { fmt, interleave, loadAverage, median, nowMs, summarize, timeReps } from './timing.js';
+import { CPU_CLOCK, fmt, interleave, loadAverage, median, nowMs, summarize, timeReps } from './timing.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const SCRIPT = join(HERE, '..', '..', 'bench', 'ssd_torch.py');
@@ -243,7 +244,7 @@ async function main(): Promise<number> {
   );
   for (const line of isaLines(info.isa)) console.log(line);
   console.log(`load before: ${loadAverage()}`);
-  console.log('train/infer lines: images/s from the median step time (higher is better); ratio = ssdkit / torch');
+  console.log(`train/infer lines: images/s from the median step ${CPU_CLOCK ? 'CPU time (SSDKIT_BENCH_CLOCK=cpu)' : 'time'} (higher is better); ratio = ssdkit / torch`);
   let torchRssKb = NaN;
   try {
     const side = new SSDKitSide();
