@@ -28,12 +28,11 @@
 import argparse
 import copy
 import json
-import os
 import resource
 import sys
 import time
 
-from jsonl_serve import serve
+from jsonl_serve import CLOCK, serve
 
 try:
     import torch
@@ -139,10 +138,6 @@ class Bench:
     def infer_step(self, images):
         with torch.no_grad():
             self.infer_model(images)
-
-
-# SSDKIT_BENCH_CLOCK=cpu: process CPU time instead of the wall clock, as bench/timing.ts's nowMs
-CLOCK = time.process_time if os.environ.get("SSDKIT_BENCH_CLOCK") == "cpu" else time.perf_counter
 
 
 def time_reps(step, warmup, reps):

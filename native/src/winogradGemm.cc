@@ -208,9 +208,11 @@ at::Tensor weightGrad(const at::Tensor& x, const at::Tensor& gy, const Tiling& g
   const std::vector<Block> blocks = blocksOf(g);
   std::vector<at::Tensor> sums(at::get_num_threads());
   at::parallel_for(0, static_cast<int64_t>(blocks.size()), 1, [&](int64_t begin, int64_t end) {
-    at::Tensor& du = sums[at::get_thread_num()];
+    const int thread = at::get_thread_num();
+    at::Tensor& du = sums[thread];
     if (!du.defined()) {
-      du = scratch(kFilterGrad, {36, g.c, g.k});
+      // the calling thread's filter buffer is free here (the input's gradient, computed first, is done with it)
+      du = scratch(thread == 0 ? kFilters : kFilterGrad, {36, g.c, g.k});
       du.zero_();
     }
     for (int64_t i = begin; i < end; ++i) du.baddbmm_(inputTiles(x, blocks[i], g).transpose(1, 2), outputGradTiles(gy, blocks[i], g));
