@@ -146,7 +146,7 @@ test('a short training run with winograd-gemm follows the direct kernel\'s loss 
   assert.ok(wino.some((l, i) => l !== direct[i]), 'bitwise the same curve: the Winograd op did not run');
 });
 
-test('winograd-gemm dispatch: ineligible convolutions stay libtorch\'s; auto takes it only without oneDNN Winograd, on large layers', () => {
+test('winograd-gemm dispatch: ineligible convolutions stay libtorch\'s; auto takes it only without oneDNN Winograd, on large layers, one thread', () => {
   tidy(() => {
     manualSeed(3);
     const x = randn([1, 64, 19, 19]);
@@ -161,7 +161,7 @@ test('winograd-gemm dispatch: ineligible convolutions stay libtorch\'s; auto tak
       assert.ok(withConvAlgorithm('winograd-gemm', () => conv2d(x64, w64, null, { padding: 1 })).equal(libtorch({ padding: 1 }, x64, w64)), 'float64 stays direct');
     });
   });
-  // auto's choice, in a child whose oneDNN is capped at AVX2 (no Winograd there) and in this process
+  // auto's choice, in children whose oneDNN is capped at AVX2 (no Winograd there), and in this process
   const probe = `
     import { convPath } from '${new URL('../../src/tensor/convAlgorithm.js', import.meta.url).href}';
     const layer = (c, k, s) => convPath({ inChannels: c, outChannels: k, height: s, width: s, kernel: [3, 3], stride: [1, 1],
@@ -173,6 +173,7 @@ test('winograd-gemm dispatch: ineligible convolutions stay libtorch\'s; auto tak
     return JSON.parse(r.stdout) as string[];
   };
   const g = 'winograd-gemm';
-  assert.deepEqual(run({ DNNL_MAX_CPU_ISA: 'AVX2' }), [g, g, 'direct', 'direct', 'direct']);
+  assert.deepEqual(run({ DNNL_MAX_CPU_ISA: 'AVX2', SSDKIT_THREADS: '1' }), [g, g, 'direct', 'direct', 'direct']);
+  assert.ok(!run({ DNNL_MAX_CPU_ISA: 'AVX2', SSDKIT_THREADS: '2' }).includes(g), 'two threads: not measured faster, auto stays direct');
   if (winogradAvailable()) assert.ok(!run({}).includes(g), 'with oneDNN Winograd, auto never takes winograd-gemm');
 });
