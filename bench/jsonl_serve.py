@@ -2,7 +2,12 @@
 # other end of bench/pythonChild.ts: print {"ready": true, **facts}, then answer each JSON request line on stdin
 # with one JSON line, {"case": ..., **handle(request)} or {"error": "..."}.
 import json
+import os
 import sys
+import time
+
+# SSDKIT_BENCH_CLOCK=cpu: the references time by process CPU time instead of the wall clock, as bench/timing.ts
+CLOCK = time.process_time if os.environ.get("SSDKIT_BENCH_CLOCK") == "cpu" else time.perf_counter
 
 
 def serve(facts, handle):

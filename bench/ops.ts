@@ -2,13 +2,16 @@
 // the same run and thread count. A /usr/bin/python3 bench/ops_torch.py child answers timing requests, and the
 // two sides run alternating rounds (ABBA) so both see the same machine conditions; each line reports medians.
 //
-//   node dist/bench/ops.js [--rounds 5] [--verbose]
+//   node dist/bench/ops.js [--rounds 5] [--verbose] [--isa avx2] [--tiny-only]
+// --isa avx2 (or SSDKIT_BENCH_ISA=avx2): both sides capped at AVX2 kernels (bench/isa.ts).
 //   → conv2d 3x3 512->512 38x38 b1 fwd: ssdkit 29.88 ms, torch 29.76 ms, ratio 1.004
 // The plain conv lines use libtorch's algorithm on both sides (the engine's overhead over the same kernels);
-// the '(winograd)' lines are ssdkit's default for this layer, oneDNN's Winograd (src/tensor/convAlgorithm.ts).
+// the '(winograd)' lines are ssdkit's default for this layer where oneDNN has Winograd (AVX-512), the
+// '(winograd-gemm)' lines its default where oneDNN has none (native/src/winogradGemm.cc; src/tensor/convAlgorithm.ts).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { conv2d, getNumThreads, keep, manualSeed, ones, randn, tidy, winogradAvailable, withConvAlgorithm, type ConvAlgorithm, type Tensor } from '../src/tensor/index.js';
+import { isaLines, reexecForIsa, requestedIsa, type BenchIsa } from './isa.js';
 import { PythonChild } from './pythonChild.js';
 import { fmt, interleave, loadAverage, median, summarize, timePerCall, timeReps, type RepOptions } from './timing.js';
 
@@ -58,6 +61,7 @@ function makeCases(): Case[] {
   return [
     ...convCases('direct', ''),
     ...(winogradAvailable() ? convCases('winograd', ' (winograd)') : []),
+    ...convCases('winograd-gemm', ' (winograd-gemm)'),
     {
       name: 'matmul 1024x1024 @ 1024x1024',
       torch: 'matmul',
@@ -86,11 +90,11 @@ function tinyAdd(o: RepOptions & { batch: number }): number[] {
 
 // ---- main ----
 
-function parseArgs(argv: string[]): { rounds: number; verbose: boolean } {
+function parseArgs(argv: string[]): { rounds: number; verbose: boolean; isa: BenchIsa; tinyOnly: boolean } {
   const i = argv.indexOf('--rounds');
   const rounds = i >= 0 ? Number(argv[i + 1]) : 5;
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds needs a positive integer');
-  return { rounds, verbose: argv.includes('--verbose') };
+  return { rounds, verbose: argv.includes('--verbose'), isa: requestedIsa(argv), tinyOnly: argv.includes('--tiny-only') };
 }
 
 function spread(label: string, s: number[], unit: string): string {
@@ -99,7 +103,9 @@ function spread(label: string, s: number[], unit: string): string {
 }
 
 async function main(): Promise<number> {
-  const { rounds, verbose } = parseArgs(process.argv.slice(2));
+  const { rounds, verbose, isa, tinyOnly } = parseArgs(process.argv.slice(2));
+  const forced = reexecForIsa(isa);
+  if (forced !== null) return forced;
   const threads = getNumThreads();
   const torch = new PythonChild(SCRIPT, threads, 'python3 and python3-torch');
   let info;
@@ -113,10 +119,11 @@ async function main(): Promise<number> {
   }
   manualSeed(0);
   console.log(`threads: ssdkit ${threads}, torch ${info.threads} (torch ${info.torch}, mkldnn ${info.mkldnn ? 'on' : 'off'}); rounds ${rounds}`);
+  for (const line of isaLines(info.isa)) console.log(line);
   console.log(`load before: ${loadAverage()}`);
   const failures: string[] = [];
   try {
-    for (const c of makeCases()) {
+    for (const c of tinyOnly ? [] : makeCases()) {
       const r = await interleave(rounds, () => timeReps(c.step, c.reps), () => torch.samples({ case: c.torch, ...c.reps }));
       const [a, b] = [median(r.a), median(r.b)];
       const ratio = a / b;

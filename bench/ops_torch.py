@@ -3,15 +3,14 @@
 #   /usr/bin/python3 bench/ops_torch.py --threads 2            # one-shot: prints one JSON object of timings
 #   /usr/bin/python3 bench/ops_torch.py --threads 2 --serve    # what ops.ts uses: JSON lines on stdin/stdout
 #
-# Serve protocol: first line out is {"ready": true, "torch": ..., "threads": ..., "mkldnn": ...}; each request
+# Serve protocol: first line out is {"ready": true, "torch": ..., "threads": ..., "mkldnn": ..., "isa": ...}; each request
 # line {"case": NAME, "warmup": W, "reps": R[, "batch": B]} is answered by {"case": NAME, "samples": [...]}
 # (milliseconds per repetition; microseconds per call for the tiny-op case). Errors: {"error": "..."}.
 import argparse
 import json
 import sys
-import time
 
-from jsonl_serve import serve
+from jsonl_serve import CLOCK, serve
 
 try:
     import torch
@@ -65,9 +64,9 @@ def time_reps(step, state, warmup, reps):
         step(state)
     out = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         step(state)
-        out.append((time.perf_counter() - t0) * 1e3)
+        out.append((CLOCK() - t0) * 1e3)
     return out
 
 
@@ -77,10 +76,10 @@ def time_tiny(warmup, reps, batch):
     b = torch.ones(1)
     out = []
     for k in range(warmup + reps):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         for _ in range(batch):
             a.add(b)
-        dt = time.perf_counter() - t0
+        dt = CLOCK() - t0
         if k >= warmup:
             out.append(dt * 1e6 / batch)
     return out
@@ -100,7 +99,8 @@ def run(req):
 
 
 def info():
-    return {"torch": torch.__version__, "threads": torch.get_num_threads(),
+    from cpu_isa import cpu_isa  # imports torch: only after the import check above
+    return {"isa": cpu_isa(), "torch": torch.__version__, "threads": torch.get_num_threads(),
             "mkldnn": bool(torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled)}
 
 

@@ -4,7 +4,10 @@
 // rounds (ABBA) so both see the same machine conditions. Lines report images/s from median step times.
 //
 //   node dist/bench/ssd.js [--rounds 3] [--cases train-b1,train-b4,...] [--profile [--profile-batch 4]] [--verbose]
+//                          [--isa avx2]
 //   → train-b4: ssdkit 0.55 images/s, torch 0.60 images/s, ratio 0.917
+// --isa avx2 (or SSDKIT_BENCH_ISA=avx2): both sides capped at AVX2 kernels on an AVX-512 machine (bench/isa.ts);
+// the first lines name the ISAs each side runs and the oneDNN kernels a probe convolution ran.
 //
 // Cases: train-bB (B = 1, 4, 8): one full training step on random images with 1–5 random boxes each (seeded):
 //   ssdkit: forwardTrain, SSDTargetGenerator (NaiveSampler, train_ssd.py's), SSDMultiBoxLoss (3:1 hard-negative
@@ -20,6 +23,7 @@
 // (box_iou, SSDMatcher, encode_single) and SSD.postprocess_detections, as images/s. loader: bench/loader.ts's 2-worker
 // figure (`node dist/bench/loader.js --workers 2 --images 128 --epochs 2`, run as a child after the other cases).
 // Thread count: SSDKIT_THREADS (default: all cores), the same on both sides. Conv algorithm: SSDKIT_CONV.
+// SSDKIT_BENCH_CLOCK=cpu: steps timed by each process's CPU time (bench/timing.ts), for busy machines.
 // --profile: a train-b4 step of each side split into phases (median ms per phase).
 // Each case: 1 untimed warm-up step per side, then --rounds rounds of 1 timed step per side, ABBA order.
 // --device cuda[:K] (the GPU benchmark, `npm run bench -- --device cuda`): both sides on that GPU, cases
@@ -37,8 +41,9 @@ import { SSDMultiBoxLoss, SSDTargetGenerator } from '../src/detection/index.js';
 import { Trainer, init, createAmp, type Amp } from '../src/nn/index.js';
 import { GpuMemoryPeaks } from './gpuMemory.js';
 import { benchNms, benchTargets, scenes } from './detection.js';
+import { isaLines, reexecForIsa, requestedIsa, type BenchIsa } from './isa.js';
 import { PythonChild, type Reply } from './pythonChild.js';
-import { fmt, interleave, loadAverage, median, nowMs, summarize, timeReps } from './timing.js';
+import { CPU_CLOCK, fmt, interleave, loadAverage, median, nowMs, summarize, timeReps } from './timing.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const SCRIPT = join(HERE, '..', '..', 'bench', 'ssd_torch.py');
@@ -216,6 +221,7 @@ interface Args {
   verbose: boolean;
   device: string;
   ssdkitOnly: boolean;
+  isa: BenchIsa;
 }
 
 /** The reference side as main() uses it: the Python child, or NoReference for --ssdkit-only. */
@@ -254,7 +260,7 @@ function parseArgs(argv: string[]): Args {
     if (!known.includes(c) && !(device !== 'cpu' && STEP_CASE.test(c))) throw new Error(`unknown case '${c}' for --device ${device} (known: ${known.join(', ')})`);
     if (device === 'cpu' && c.endsWith('-amp')) throw new Error(`case '${c}': -amp cases need --device cuda`);
   }
-  return { rounds, cases, profile: argv.includes('--profile'), profileBatch: Number(val('--profile-batch') ?? 4), verbose: argv.includes('--verbose'), device, ssdkitOnly: argv.includes('--ssdkit-only') };
+  return { rounds, cases, profile: argv.includes('--profile'), profileBatch: Number(val('--profile-batch') ?? 4), verbose: argv.includes('--verbose'), device, ssdkitOnly: argv.includes('--ssdkit-only'), isa: requestedIsa(argv) };
 }
 
 function spread(label: string, s: number[]): string {
@@ -275,6 +281,8 @@ function loaderFigure(): string {
 
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
+  const forced = reexecForIsa(o.isa);
+  if (forced !== null) return forced;
   const threads = getNumThreads();
   const torch: Reference = o.ssdkitOnly ? new NoReference() : new PythonChild(SCRIPT, threads, 'python3, python3-torch, python3-torchvision', ['--device', o.device]);
   const gpuMem = o.device === 'cpu' ? null : new GpuMemoryPeaks();
@@ -291,9 +299,10 @@ async function main(): Promise<number> {
     `threads: ssdkit ${threads}, torch ${String(info.threads)} (torch ${String(info.torch)}, torchvision ${String(info.torchvision)}, ` +
       `mkldnn ${info.mkldnn ? 'on' : 'off'}); rounds ${o.rounds} (+1 warm-up step per side per case)`,
   );
+  for (const line of isaLines(info.isa)) console.log(line);
   if (gpuMem) console.log(`device: ${o.device} (${String(info.gpu)})`);
   console.log(`load before: ${loadAverage()}`);
-  console.log('train/infer lines: images/s from the median step time (higher is better); ratio = ssdkit / torch');
+  console.log(`train/infer lines: images/s from the median step ${CPU_CLOCK ? 'CPU time (SSDKIT_BENCH_CLOCK=cpu)' : 'time'} (higher is better); ratio = ssdkit / torch`);
   let torchRssKb = NaN;
   try {
     const side = new SSDKitSide(o.device);
@@ -301,7 +310,7 @@ async function main(): Promise<number> {
     // trainable parameters (ssdkit's constants, the input scale and the anchor grids, are not counted)
     const ours = [...side.net.collectParams().values()].filter((p) => p.gradReq !== 'null').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const theirs = Number((await torch.request({ case: 'params' })).params);
-    console.log(`trainable parameters: ssdkit ${ours}, torch ${theirs}; conv algorithm: ${getConvAlgorithm()}${winogradAvailable() ? '' : ' (Winograd unavailable)'}`);
+    console.log(`trainable parameters: ssdkit ${ours}, torch ${theirs}; conv algorithm: ${getConvAlgorithm()}${winogradAvailable() ? '' : " (no oneDNN Winograd on this CPU: 'auto' runs winograd-gemm on the large layers with one thread)"}`);
     for (const name of o.cases) {
       const m = name.match(STEP_CASE);
       if (!m) continue;

@@ -5,7 +5,7 @@
 #   /usr/bin/python3 bench/ssd_torch.py --threads 2 --serve     # what ssd.ts uses: JSON lines on stdin/stdout
 #   /usr/bin/python3 bench/ssd_torch.py --threads 2 --smoke     # one train-b1 and one infer-b1 step, timings
 #
-# Serve protocol: first line out is {"ready": true, "torch": ..., "torchvision": ..., "threads": ..., "mkldnn": ...};
+# Serve protocol: first line out is {"ready": true, "torch": ..., "torchvision": ..., "threads": ..., "mkldnn": ..., "isa": ...};
 # each request line is answered by one JSON line ({"error": "..."} on failure):
 #   {"case": "train", "warmup": W, "reps": R, "scene": {"boxes": [[[x1,y1,x2,y2], ...], ...], "ids": [[c, ...], ...]}}
 #       -> {"samples": [ms, ...]}   one full step per rep: model(images, targets) (transform, backbone, head,
@@ -36,7 +36,7 @@ import resource
 import sys
 import time
 
-from jsonl_serve import serve
+from jsonl_serve import CLOCK, serve
 
 try:
     import torch
@@ -165,9 +165,9 @@ def time_reps(step, warmup, reps):
         step()
     out = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         step()
-        out.append((time.perf_counter() - t0) * 1e3)
+        out.append((CLOCK() - t0) * 1e3)
     return out
 
 
@@ -225,7 +225,8 @@ def run(req):
 
 def info():
     gpu = torch.cuda.get_device_name(torch.device(DEVICE)) if DEVICE != "cpu" else None
-    return {"torch": torch.__version__, "torchvision": torchvision.__version__, "threads": torch.get_num_threads(), "gpu": gpu,
+    from cpu_isa import cpu_isa  # imports torch: only after the import check above
+    return {"isa": cpu_isa(), "torch": torch.__version__, "torchvision": torchvision.__version__, "threads": torch.get_num_threads(), "gpu": gpu,
             "mkldnn": bool(torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled)}
 
 

@@ -9,7 +9,19 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 /** Milliseconds from an arbitrary origin, sub-microsecond resolution. */
+/**
+ * SSDKIT_BENCH_CLOCK=cpu: time by this process's CPU time (user + system, all threads) instead of the wall
+ * clock; the Python references read the same variable (bench/ssd_torch.py). With one thread per side
+ * (SSDKIT_THREADS=1) that is each side's work, unaffected by other processes on a busy machine; with more
+ * threads it also counts OpenMP's spinning.
+ */
+export const CPU_CLOCK = process.env.SSDKIT_BENCH_CLOCK === 'cpu';
+
 export function nowMs(): number {
+  if (CPU_CLOCK) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
   return Number(process.hrtime.bigint()) / 1e6;
 }
 

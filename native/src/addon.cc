@@ -15,9 +15,6 @@
 namespace ssdkit {
 
 namespace {
-std::atomic<int64_t> g_live{0};
-
-int64_t bytesOf(const at::Tensor& t) { return t.defined() ? static_cast<int64_t>(t.numel() * t.element_size()) : 0; }
 
 [[noreturn]] void rethrow(Napi::Env env, const char* name) {
   try {
@@ -151,14 +148,11 @@ Napi::Value item(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value dispose(const Napi::CallbackInfo& info) {
-  if (info[0].IsExternal()) release(info.Env(), info[0].As<Napi::External<Handle>>().Data());
+  release(info.Env(), info[0]);
   return info.Env().Undefined();
 }
 
-Napi::Value isDisposed(const Napi::CallbackInfo& info) {
-  if (!info[0].IsExternal()) return Napi::Boolean::New(info.Env(), true);
-  return Napi::Boolean::New(info.Env(), !info[0].As<Napi::External<Handle>>().Data()->t.defined());
-}
+Napi::Value isDisposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), lookup(info[0]).h == nullptr); }
 
 Napi::Value liveCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(liveHandles()));
@@ -210,28 +204,6 @@ Napi::Value config(const Napi::CallbackInfo& info) { return Napi::String::New(in
 
 }  // namespace
 
-int64_t liveHandles() { return g_live.load(); }
-
-Napi::Value wrap(Napi::Env env, at::Tensor t) {
-  if (!t.defined()) return env.Null();
-  auto* h = new Handle{std::move(t), 0};
-  h->accounted = bytesOf(h->t);
-  if (h->accounted) Napi::MemoryManagement::AdjustExternalMemory(env, h->accounted);
-  g_live.fetch_add(1);
-  return Napi::External<Handle>::New(env, h, [](Napi::Env env, Handle* h) {
-    release(env, h);
-    delete h;
-  });
-}
-
-void release(Napi::Env env, Handle* h) {
-  if (!h->t.defined()) return;
-  h->t.reset();
-  g_live.fetch_sub(1);
-  if (h->accounted) Napi::MemoryManagement::AdjustExternalMemory(env, -h->accounted);
-  h->accounted = 0;
-}
-
 // ---- Args ----
 
 void Args::fail(size_t i, const char* expected) const {
@@ -239,17 +211,13 @@ void Args::fail(size_t i, const char* expected) const {
 }
 
 Handle* Args::handle(size_t i) const {
-  if (i >= info_.Length() || !info_[i].IsExternal()) fail(i, "a tensor");
-  return info_[i].As<Napi::External<Handle>>().Data();
+  const HandleLookup l = i < info_.Length() ? lookup(info_[i]) : HandleLookup{};
+  if (l.h != nullptr) return l.h;
+  if (!l.tensor) fail(i, "a tensor");
+  throw Napi::Error::New(info_.Env(), "argument " + std::to_string(i) + ": tensor was disposed");
 }
 
-const at::Tensor& Args::t(size_t i) const {
-  Handle* h = handle(i);
-  if (!h->t.defined()) {
-    throw Napi::Error::New(info_.Env(), "argument " + std::to_string(i) + ": tensor was disposed");
-  }
-  return h->t;
-}
+const at::Tensor& Args::t(size_t i) const { return handle(i)->t; }
 
 c10::optional<at::Tensor> Args::optT(size_t i) const {
   if (isNull(i)) return c10::nullopt;
@@ -311,11 +279,10 @@ std::vector<at::Tensor> Args::tl(size_t i) const {
   std::vector<at::Tensor> out;
   out.reserve(arr.Length());
   for (uint32_t k = 0; k < arr.Length(); ++k) {
-    Napi::Value v = arr[k];
-    if (!v.IsExternal()) fail(i, "an array of tensors");
-    const at::Tensor& t = v.As<Napi::External<Handle>>().Data()->t;
-    if (!t.defined()) fail(i, "an array of live tensors (one was disposed)");
-    out.push_back(t);
+    const HandleLookup l = lookup(arr[k]);
+    if (!l.tensor) fail(i, "an array of tensors");
+    if (l.h == nullptr) fail(i, "an array of live tensors (one was disposed)");
+    out.push_back(l.h->t);
   }
   return out;
 }
@@ -339,6 +306,7 @@ std::string Args::str(size_t i) const {
 // ---- module ----
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  napi_add_env_cleanup_hook(env, [](void*) { releaseAll(); }, nullptr);
   Napi::Object ops = Napi::Object::New(env);
   for (size_t k = 0; k < kNumOps; ++k) {
     const OpDef* def = &kOps[k];

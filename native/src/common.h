@@ -1,7 +1,8 @@
 // ssdkit native addon: the shared pieces every op uses.
 //
-// A tensor crosses into JavaScript as a Napi::External<Handle>. The JS side frees it deterministically
-// (dispose / scopes); the External's finalizer is only the safety net for handles that were never disposed.
+// A tensor crosses into JavaScript as a number naming a slot of this thread's handle table (handles.cc). The JS
+// side frees it deterministically (dispose / scopes); the safety net for tensors that leave every scope and
+// become unreachable is a FinalizationRegistry on the JS Tensor (src/tensor/tensor.ts).
 // Arguments are decoded by `Args`, results encoded by `Out`, so each op in ops.cc is a single expression.
 #pragma once
 
@@ -16,16 +17,28 @@ namespace ssdkit {
 
 struct Handle {
   at::Tensor t;
-  int64_t accounted = 0;  // bytes reported to V8 as external memory
+  int64_t accounted = 0;  // bytes counted as V8 external memory
+  uint64_t gen = 1;       // the generation of the slot's current (or next) tensor
+};
+
+// What a JS value names: the live handle (null if none), whether it named a tensor once (now disposed, or
+// live), and its slot.
+struct HandleLookup {
+  Handle* h = nullptr;
+  bool tensor = false;
+  uint32_t index = 0;
 };
 
 // Number of live (not yet released) tensor handles in this process.
 int64_t liveHandles();
 
-// Wraps a tensor in a new handle (null for an undefined tensor).
+// Puts a tensor in a new handle (null for an undefined tensor).
 Napi::Value wrap(Napi::Env env, at::Tensor t);
-// Releases the tensor a handle holds; idempotent.
-void release(Napi::Env env, Handle* h);
+HandleLookup lookup(const Napi::Value& v);
+// Releases the tensor a handle names; false if it names no live tensor (idempotent).
+bool release(Napi::Env env, const Napi::Value& v);
+// Releases every tensor of this thread's table (the environment is going away).
+void releaseAll();
 
 // Decodes the JS arguments of an op call. Every accessor names the argument index in its error.
 class Args {

@@ -4,7 +4,7 @@
 //   const p = maxPool2d(y, { kernelSize: 2, stride: 2, ceilMode: true });
 import { N } from './native.js';
 import { Tensor, type Scalar, type TensorOrScalar } from './tensor.js';
-import { useWinograd } from './convAlgorithm.js';
+import { convPath } from './convAlgorithm.js';
 import { cpuAutocastActive } from './autocast.js';
 
 const O = N.ops;
@@ -67,7 +67,7 @@ export interface Conv2dOptions {
 
 /**
  * 2-D convolution of input (N, C, H, W) with weight (O, C/groups, kH, kW). 3x3 stride-1 convolutions may run
- * through oneDNN's Winograd algorithm instead of libtorch's direct one (see setConvAlgorithm).
+ * through a Winograd algorithm instead of libtorch's direct one (see setConvAlgorithm).
  */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, o: Conv2dOptions = {}): Tensor {
   expectDims(input, 4, 'input', 'conv2d');
@@ -78,10 +78,8 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const groups = o.groups ?? 1;
   const [, c, h, w] = input.shape as [number, number, number, number];
   const [k, wc, kh, kw] = weight.shape as [number, number, number, number];
-  const winograd =
-    c === wc &&
-    !cpuAutocastActive() &&
-    useWinograd({
+  const path =
+    c !== wc || cpuAutocastActive() ? 'direct' : convPath({
       inChannels: c,
       outChannels: k,
       height: h,
@@ -93,7 +91,8 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
       groups,
       float32Cpu: input.dtype === 'float32' && weight.dtype === 'float32' && (bias === null || bias.dtype === 'float32') && input.device === 'cpu' && weight.device === 'cpu',
     });
-  if (winograd) return new Tensor(O.conv2dWinograd(input.handle, weight.handle, bias?.handle ?? null, padding[0]));
+  if (path === 'winograd') return new Tensor(O.conv2dWinograd(input.handle, weight.handle, bias?.handle ?? null, padding[0]));
+  if (path === 'winograd-gemm') return new Tensor(O.conv2dWinogradGemm(input.handle, weight.handle, bias?.handle ?? null, padding[0]));
   return new Tensor(O.conv2d(input.handle, weight.handle, bias?.handle ?? null, stride, padding, dilation, groups));
 }
 

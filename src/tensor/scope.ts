@@ -1,5 +1,7 @@
 // Deterministic release of native tensors. V8 does not see libtorch's memory, so tensors are freed by
-// scopes (`tidy`), explicit `dispose()`, or `using` declarations — never by waiting for the GC.
+// scopes (`tidy`), explicit `dispose()`, or `using` declarations — never by waiting for the GC. A tensor no
+// scope owns (made outside every scope, kept, or returned from the outermost scope) is told so (`unscoped`),
+// and arranges its own release should it become unreachable undisposed (the safety net; see Tensor).
 //
 //   const loss = tidy(() => model.forward(x).sub(y).square().mean());   // intermediates freed here
 //   keep(t);                                                            // t survives every enclosing scope
@@ -11,6 +13,8 @@ export interface Disposable {
   readonly isDisposed: boolean;
   /** Set by keep(): scopes never free it. */
   kept: boolean;
+  /** Called when no scope owns it any more (or never did): only the caller or the GC will release it. */
+  unscoped?(): void;
 }
 
 const stack: Disposable[][] = [];
@@ -19,6 +23,7 @@ const stack: Disposable[][] = [];
 export function track(t: Disposable): void {
   const top = stack[stack.length - 1];
   if (top !== undefined) top.push(t);
+  else t.unscoped?.();
 }
 
 function collect(value: unknown, out: Set<unknown>, depth = 0): void {
@@ -36,8 +41,10 @@ function closeScope(scope: Disposable[], survivors: Set<unknown>): void {
   const parent = stack[stack.length - 1];
   for (const t of scope) {
     if (t.isDisposed) continue;
-    if (survivors.has(t)) parent?.push(t);
-    else if (!t.kept) t.dispose();
+    if (survivors.has(t)) {
+      if (parent !== undefined) parent.push(t);
+      else t.unscoped?.();
+    } else if (!t.kept) t.dispose();
   }
 }
 
@@ -70,7 +77,10 @@ export function tidy<T>(fn: () => T): T {
 
 /** Marks tensors so that no scope frees them; the caller disposes them. Returns its argument. */
 export function keep<T extends Disposable | Disposable[]>(t: T): T {
-  for (const x of Array.isArray(t) ? t : [t]) x.kept = true;
+  for (const x of Array.isArray(t) ? t : [t]) {
+    x.kept = true;
+    x.unscoped?.();
+  }
   return t;
 }
 

@@ -20,15 +20,29 @@ function shapeArgs(args: (number | number[])[]): number[] {
   return args.length === 1 && Array.isArray(args[0]) ? args[0] : (args as number[]);
 }
 
+/**
+ * The safety net for tensors no scope owns: one that becomes unreachable undisposed is released by the GC. Tensors
+ * inside scopes skip it: registering costs about as much as a one-element op, and their scope frees them.
+ */
+const unreachable = new FinalizationRegistry<Handle>((h) => N.dispose(h));
+
 export class Tensor implements Disposable {
   #h: Handle | null;
   #dtype: DType | undefined;
+  #guarded = false;
   kept = false;
 
   /** Wraps a native handle; use the creation functions (tensor, zeros, ...) instead. */
   constructor(h: Handle) {
     this.#h = h;
     track(this);
+  }
+
+  /** Called by the scopes when none owns this tensor any more: the GC releases it if it becomes unreachable. */
+  unscoped(): void {
+    if (this.#guarded || this.#h === null) return;
+    this.#guarded = true;
+    unreachable.register(this, this.#h, this);
   }
 
   /** The native handle; throws if the tensor was disposed. */
@@ -48,6 +62,7 @@ export class Tensor implements Disposable {
     if (this.#h !== null) {
       N.dispose(this.#h);
       this.#h = null;
+      if (this.#guarded) unreachable.unregister(this);
     }
   }
   [Symbol.dispose](): void {

@@ -16,3 +16,11 @@ export function cudaIsAvailable(): boolean {
 export function buildConfig(): string {
   return N.config();
 }
+/**
+ * The instruction sets libtorch's CPU kernels run in this process: oneDNN's effective ISA (DNNL_MAX_CPU_ISA caps
+ * it), ATen's CPU capability (ATEN_CPU_CAPABILITY) and OpenBLAS's core (OPENBLAS_CORETYPE), e.g.
+ * 'oneDNN avx512_core_bf16, ATen AVX2, OpenBLAS Haswell'.
+ */
+export function cpuIsa(): string {
+  return N.ops.cpuIsa() as string;
+}

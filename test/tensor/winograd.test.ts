@@ -120,5 +120,5 @@ test('conv algorithm dispatch: direct is libtorch bitwise; auto takes Winograd o
 });
 
 test('setConvAlgorithm rejects unknown names', () => {
-  assert.throws(() => setConvAlgorithm('fast' as ConvAlgorithm), /setConvAlgorithm: expected one of auto, direct, winograd, got fast/);
+  assert.throws(() => setConvAlgorithm('fast' as ConvAlgorithm), /setConvAlgorithm: expected one of auto, direct, winograd, winograd-gemm, got fast/);
 });

@@ -1,0 +1,269 @@
+// ssdkit native addon: Winograd F(4x4, 3x3) through BLAS matrix products, as one autograd op (see
+// winogradGemm.h). Tensors are plain NCHW float32; tile index = (image, tile row, tile column) row-major,
+// Winograd-domain index = (row, column) of the 6x6 (input) or 4x4 (output) tile, row-major, so the 2-D
+// transforms are single products with Kronecker matrices: vec(B^T d B) = (B^T ⊗ B^T) vec(d).
+#include "winogradGemm.h"
+
+#include <ATen/Parallel.h>
+#include <dlfcn.h>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
+namespace ssdkit {
+namespace {
+
+// Lavin & Gray's F(4x4, 3x3) matrices (interpolation points 0, ±1, ±2, ∞) as Kronecker products, float32.
+struct Transforms {
+  at::Tensor input;   // (B^T ⊗ B^T), 36 x 36
+  at::Tensor filter;  // (G ⊗ G), 36 x 9
+  at::Tensor output;  // (A^T ⊗ A^T), 16 x 36
+};
+
+const Transforms& transforms() {
+  static const Transforms* t = [] {
+    auto matrix = [](std::vector<double> v, int64_t rows) {
+      return at::tensor(v, at::TensorOptions().dtype(at::kDouble)).view({rows, -1});
+    };
+    const at::Tensor bt = matrix({4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
+                                  0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1}, 6);
+    const at::Tensor g = matrix({1 / 4., 0, 0, -1 / 6., -1 / 6., -1 / 6., -1 / 6., 1 / 6., -1 / 6.,
+                                 1 / 24., 1 / 12., 1 / 6., 1 / 24., -1 / 12., 1 / 6., 0, 0, 1}, 6);
+    const at::Tensor at = matrix({1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1}, 4);
+    return new Transforms{at::kron(bt, bt).to(at::kFloat), at::kron(g, g).to(at::kFloat), at::kron(at, at).to(at::kFloat)};
+  }();
+  return *t;
+}
+
+// The convolution's geometry: oh x ow outputs covered by th x tw tiles of 4x4.
+struct Tiling {
+  int64_t n, c, h, w, k, pad, oh, ow, th, tw;
+  int64_t tiles() const { return th * tw; }
+};
+
+Tiling tilingOf(const at::Tensor& x, const at::Tensor& w, int64_t pad) {
+  TORCH_CHECK(x.dim() == 4 && w.dim() == 4, "winograd-gemm conv2d: input and weight must be 4-D, got ", x.sizes(), " and ", w.sizes());
+  TORCH_CHECK(w.size(2) == 3 && w.size(3) == 3, "winograd-gemm conv2d: the kernel must be 3x3, got ", w.sizes());
+  TORCH_CHECK(x.size(1) == w.size(1), "winograd-gemm conv2d: input has ", x.size(1), " channels, weight expects ", w.size(1));
+  TORCH_CHECK(x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat, "winograd-gemm conv2d: float32 only");
+  TORCH_CHECK(x.device().is_cpu() && w.device().is_cpu(), "winograd-gemm conv2d: CPU tensors only");
+  TORCH_CHECK(pad >= 0 && pad <= 2, "winograd-gemm conv2d: padding must be 0, 1 or 2, got ", pad);
+  const int64_t oh = x.size(2) + 2 * pad - 2, ow = x.size(3) + 2 * pad - 2;
+  TORCH_CHECK(oh > 0 && ow > 0, "winograd-gemm conv2d: input ", x.sizes(), " is too small for a 3x3 kernel with padding ", pad);
+  return {x.size(0), x.size(1), x.size(2), x.size(3), w.size(0), pad, oh, ow, (oh + 3) / 4, (ow + 3) / 4};
+}
+
+std::atomic<int64_t> budget{int64_t{8} << 20};
+
+// A block of the work: images [i0, i0 + n) x tile rows [r0, r0 + rows). Blocks are sized so that their largest
+// Winograd-domain matrix (36 x tiles x channels, float32) stays within the budget (cache-sized by default):
+// whole images when they fit, else bands of tile rows of one image. Blocks run in parallel on libtorch's
+// threads, each with single-threaded BLAS: OpenBLAS's own thread pool and libtorch's OpenMP threads, taking
+// turns many times per layer, spin against each other for the same cores (2x the CPU time on 2 cores).
+struct Block {
+  int64_t i0, n, r0, rows;
+};
+
+std::vector<Block> blocksOf(const Tiling& g) {
+  const int64_t perRow = 36 * g.tw * std::max(g.c, g.k) * int64_t{4};
+  const int64_t threads = at::get_num_threads();
+  // at least one block per thread where the work allows
+  const int64_t rowsFit = std::max<int64_t>(1, std::min(budget.load() / perRow, (g.n * g.th + threads - 1) / threads));
+  std::vector<Block> blocks;
+  if (rowsFit >= g.th) {
+    const int64_t images = std::max<int64_t>(1, rowsFit / g.th);
+    for (int64_t i0 = 0; i0 < g.n; i0 += images) blocks.push_back({i0, std::min(images, g.n - i0), 0, g.th});
+  } else {
+    for (int64_t i = 0; i < g.n; ++i)
+      for (int64_t r0 = 0; r0 < g.th; r0 += rowsFit) blocks.push_back({i, 1, r0, std::min(rowsFit, g.th - r0)});
+  }
+  return blocks;
+}
+
+// OpenBLAS (pthreads build) runs single-threaded while one of these lives; other BLAS builds are left alone.
+class SerialBlas {
+ public:
+  SerialBlas() {
+    void* lib = dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD);
+    if (lib == nullptr) return;
+    get_ = reinterpret_cast<int (*)()>(dlsym(lib, "openblas_get_num_threads"));
+    set_ = reinterpret_cast<void (*)(int)>(dlsym(lib, "openblas_set_num_threads"));
+    if (get_ == nullptr || set_ == nullptr) return;
+    before_ = get_();
+    if (before_ > 1) set_(1);
+  }
+  ~SerialBlas() {
+    if (set_ != nullptr && before_ > 1) set_(before_);
+  }
+  SerialBlas(const SerialBlas&) = delete;
+  SerialBlas& operator=(const SerialBlas&) = delete;
+
+ private:
+  int (*get_)() = nullptr;
+  void (*set_)(int) = nullptr;
+  int before_ = 1;
+};
+
+// Every intermediate lives in one of these per-thread buffers, grown as needed and reused: fresh multi-MB
+// tensors on every call cost more in page faults (glibc maps and unmaps them) than the products themselves.
+enum Slot { kFilters, kFilterGrad, kBand, kTiles, kDomain, kProducts, kOutTiles, kOutFull, kSlots };
+
+at::Tensor scratch(Slot slot, at::IntArrayRef shape) {
+  thread_local std::vector<at::Tensor> bufs(kSlots);
+  int64_t numel = 1;
+  for (int64_t s : shape) numel *= s;
+  at::Tensor& buf = bufs[slot];
+  if (!buf.defined() || buf.numel() < numel) {
+    buf = at::Tensor();
+    buf = at::empty({numel}, at::TensorOptions().dtype(at::kFloat));
+  }
+  return buf.narrow(0, 0, numel).view(shape);
+}
+
+// A block's input rows, zero-padded: (n, C, 4·rows + 2, 4·tw + 2), so every tile's 6x6 window lies inside.
+at::Tensor paddedBand(const at::Tensor& x, const Block& b, const Tiling& g) {
+  at::Tensor band = scratch(kBand, {b.n, g.c, 4 * b.rows + 2, 4 * g.tw + 2});
+  band.zero_();
+  const int64_t top = 4 * b.r0 - g.pad;  // the band's first row in x's coordinates
+  const int64_t r0 = std::max<int64_t>(0, top), r1 = std::min(g.h, top + 4 * b.rows + 2);
+  if (r1 > r0) band.narrow(2, r0 - top, r1 - r0).narrow(3, g.pad, g.w).copy_(x.narrow(0, b.i0, b.n).narrow(2, r0, r1 - r0));
+  return band;
+}
+
+// V: (36, n·rows·tw, C), a block's 6x6 input tiles (stride 4) in the Winograd domain.
+at::Tensor inputTiles(const at::Tensor& x, const Block& b, const Tiling& g) {
+  const at::Tensor band = paddedBand(x, b, g);
+  const int64_t tiles = b.n * b.rows * g.tw;
+  at::Tensor d = scratch(kTiles, {b.n, b.rows, g.tw, g.c, 6, 6});
+  d.copy_(band.unfold(2, 6, 4).unfold(3, 6, 4).permute({0, 2, 3, 1, 4, 5}));
+  at::Tensor v = scratch(kDomain, {36, tiles * g.c});
+  at::mm_out(v, transforms().input, d.view({tiles * g.c, 36}).t());
+  return v.view({36, tiles, g.c});
+}
+
+// U: (36, C, K), the filters in the Winograd domain (36 MiB for 512 x 512 channels: a scratch buffer).
+at::Tensor filterTiles(const at::Tensor& w) {
+  const int64_t k = w.size(0), c = w.size(1);
+  at::Tensor u = scratch(kFilters, {36, k * c});
+  at::mm_out(u, transforms().filter, w.reshape({k * c, 9}).t());
+  return u.view({36, k, c}).transpose(1, 2);
+}
+
+// Writes a block's products m (36, tiles, K) into its part of y (N, K, oh, ow), plus the bias.
+void writeOutput(const at::Tensor& m, const Block& b, const Tiling& g, const at::Tensor& bias, at::Tensor& y) {
+  at::Tensor yt = scratch(kOutTiles, {16, m.size(1) * g.k});
+  at::mm_out(yt, transforms().output, m.view({36, -1}));
+  const at::Tensor tiles = yt.view({4, 4, b.n, b.rows, g.tw, g.k}).permute({2, 5, 3, 0, 4, 1});
+  const int64_t outRows = std::min(4 * b.rows, g.oh - 4 * b.r0);
+  at::Tensor part = y.narrow(0, b.i0, b.n).narrow(2, 4 * b.r0, outRows);
+  const bool exact = outRows == 4 * b.rows && g.ow == 4 * g.tw && part.is_contiguous();
+  at::Tensor full = exact ? part : scratch(kOutFull, {b.n, g.k, 4 * b.rows, 4 * g.tw});
+  full.view({b.n, g.k, b.rows, 4, g.tw, 4}).copy_(tiles);
+  const at::Tensor crop = full.narrow(2, 0, outRows).narrow(3, 0, g.ow);
+  if (bias.defined()) {
+    at::add_out(part, crop, bias.view({1, g.k, 1, 1}));
+  } else if (!exact) {
+    part.copy_(crop);
+  }
+}
+
+at::Tensor forwardImpl(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias, int64_t pad) {
+  at::NoGradGuard noGrad;
+  const Tiling g = tilingOf(x, w, pad);
+  SerialBlas serial;
+  const at::Tensor u = filterTiles(w.contiguous());
+  at::Tensor y = at::empty({g.n, g.k, g.oh, g.ow}, x.options());
+  const std::vector<Block> blocks = blocksOf(g);
+  at::parallel_for(0, static_cast<int64_t>(blocks.size()), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const at::Tensor v = inputTiles(x, blocks[i], g);
+      at::Tensor m = scratch(kProducts, {36, v.size(1), g.k});
+      at::bmm_out(m, v, u);
+      writeOutput(m, blocks[i], g, bias, y);
+    }
+  });
+  return y;
+}
+
+// dM: (36, tiles, K), the adjoint of the output transform applied to a block's output gradient (zero beyond
+// the last row and column of outputs).
+at::Tensor outputGradTiles(const at::Tensor& gy, const Block& b, const Tiling& g) {
+  const int64_t tiles = b.n * b.rows * g.tw, outRows = std::min(4 * b.rows, g.oh - 4 * b.r0);
+  at::Tensor full = scratch(kOutFull, {b.n, g.k, 4 * b.rows, 4 * g.tw});
+  if (outRows < 4 * b.rows || g.ow < 4 * g.tw) full.zero_();
+  full.narrow(2, 0, outRows).narrow(3, 0, g.ow).copy_(gy.narrow(0, b.i0, b.n).narrow(2, 4 * b.r0, outRows));
+  at::Tensor t = scratch(kOutTiles, {4, 4, b.n, b.rows, g.tw, g.k});
+  t.copy_(full.view({b.n, g.k, b.rows, 4, g.tw, 4}).permute({3, 5, 0, 2, 4, 1}));
+  at::Tensor dm = scratch(kProducts, {36, tiles * g.k});
+  at::mm_out(dm, transforms().output.t(), t.view({16, tiles * g.k}));
+  return dm.view({36, tiles, g.k});
+}
+
+// The weights' gradient: dU = Σ_blocks V^T dM (one batched product per block; one sum per thread, added up at
+// the end), then the filter transform's adjoint.
+at::Tensor weightGrad(const at::Tensor& x, const at::Tensor& gy, const Tiling& g) {
+  SerialBlas serial;
+  const std::vector<Block> blocks = blocksOf(g);
+  std::vector<at::Tensor> sums(at::get_num_threads());
+  at::parallel_for(0, static_cast<int64_t>(blocks.size()), 1, [&](int64_t begin, int64_t end) {
+    const int thread = at::get_thread_num();
+    at::Tensor& du = sums[thread];
+    if (!du.defined()) {
+      // the calling thread's filter buffer is free here (the input's gradient, computed first, is done with it)
+      du = scratch(thread == 0 ? kFilters : kFilterGrad, {36, g.c, g.k});
+      du.zero_();
+    }
+    for (int64_t i = begin; i < end; ++i) du.baddbmm_(inputTiles(x, blocks[i], g).transpose(1, 2), outputGradTiles(gy, blocks[i], g));
+  });
+  at::Tensor du;
+  for (const at::Tensor& s : sums) {
+    if (!s.defined()) continue;
+    if (du.defined()) du.add_(s);
+    else du = s;
+  }
+  return at::mm(transforms().filter.t(), du.view({36, g.c * g.k})).view({3, 3, g.c, g.k}).permute({3, 2, 0, 1}).contiguous();
+}
+
+struct WinogradGemmFn : public torch::autograd::Function<WinogradGemmFn> {
+  // `b` is an empty tensor when there is no bias (autograd functions take no undefined inputs).
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t pad) {
+    ctx->save_for_backward({x, w});
+    ctx->saved_data["pad"] = pad;
+    ctx->saved_data["bias"] = b.numel() > 0;
+    return forwardImpl(x, w, b.numel() > 0 ? b : at::Tensor(), pad);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    at::NoGradGuard noGrad;
+    auto saved = ctx->get_saved_variables();
+    const at::Tensor x = saved[0], w = saved[1];
+    const int64_t pad = ctx->saved_data["pad"].toInt();
+    const bool bias = ctx->saved_data["bias"].toBool();
+    const at::Tensor gy = grads[0];
+    at::Tensor gx, gw, gb;
+    // the input's gradient is a full correlation of gy with the flipped filters: the same 3x3 convolution
+    if (ctx->needs_input_grad(0)) gx = forwardImpl(gy, w.flip({2, 3}).transpose(0, 1), at::Tensor(), 2 - pad);
+    if (ctx->needs_input_grad(1)) gw = weightGrad(x, gy, tilingOf(x, w, pad));
+    if (bias && ctx->needs_input_grad(2)) gb = gy.sum({0, 2, 3});
+    return {gx, gw, gb, at::Tensor()};
+  }
+};
+
+}  // namespace
+
+int64_t setWinogradGemmBudget(int64_t bytes) {
+  TORCH_CHECK(bytes > 0, "winograd-gemm budget must be positive, got ", bytes);
+  return budget.exchange(bytes);
+}
+
+at::Tensor winogradGemmConv2d(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias, int64_t pad) {
+  const at::Tensor b = bias.has_value() ? *bias : at::Tensor();
+  tilingOf(input, weight, pad);  // argument errors before autograd sees them
+  const bool grad = at::GradMode::is_enabled() && (input.requires_grad() || weight.requires_grad() || (b.defined() && b.requires_grad()));
+  if (!grad) return forwardImpl(input, weight, b, pad);
+  return WinogradGemmFn::apply(input, weight, b.defined() ? b : at::empty({0}, weight.options()), pad);
+}
+
+}  // namespace ssdkit

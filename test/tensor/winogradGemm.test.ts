@@ -1,0 +1,179 @@
+// conv2d through our own Winograd F(4x4, 3x3) on BLAS products (native/src/winogradGemm.cc, 'winograd-gemm' in
+// src/tensor/convAlgorithm.ts) against a float64 direct convolution: outputs and the gradients of input, weight
+// and bias on odd shapes, paddings 0 and 1, whole batches and tile row by tile row; the gradients also by central
+// finite differences of s = sum(y * v) (linear in x and in w, so the differences are exact up to rounding);
+// and a short training run whose loss curve matches the direct kernel's.
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { conv2d, fromTypedArray, manualSeed, noGrad, randn, tidy, winogradAvailable, withConvAlgorithm, type Tensor } from '../../src/tensor/index.js';
+import { N } from '../../src/tensor/native.js';
+
+/** max |a - b| / max |b|. */
+function relErr(a: Tensor, b: Tensor): number {
+  return tidy(() => a.to('float64').sub(b).abs().max().item() / Math.max(b.abs().max().item(), 1e-30));
+}
+
+interface Case {
+  n: number;
+  c: number;
+  k: number;
+  h: number;
+  w: number;
+  pad: number;
+  bias: boolean;
+  /** Which of input, weight, bias require gradients. */
+  grads: [boolean, boolean, boolean];
+}
+
+const CASES: Case[] = [
+  { n: 2, c: 64, k: 48, h: 20, w: 19, pad: 1, bias: true, grads: [true, true, true] },
+  { n: 1, c: 16, k: 24, h: 7, w: 9, pad: 1, bias: true, grads: [true, true, true] },
+  { n: 3, c: 5, k: 7, h: 12, w: 10, pad: 0, bias: false, grads: [true, true, false] },
+  { n: 1, c: 3, k: 16, h: 3, w: 6, pad: 0, bias: true, grads: [false, true, true] },
+  { n: 2, c: 16, k: 8, h: 1, w: 1, pad: 1, bias: true, grads: [true, false, false] },
+];
+
+// whole batches, and with a 1-byte budget so that every image runs one row of tiles at a time (blocks of output
+// rows, summed weight gradients)
+const BUDGETS: [string, number][] = [['whole batch', 64 * 2 ** 20], ['tile row by tile row', 1]];
+
+const gemm = (x: Tensor, w: Tensor, b: Tensor | null, pad: number) => withConvAlgorithm('winograd-gemm', () => conv2d(x, w, b, { padding: pad }));
+
+for (const k of CASES) for (const [budgetLabel, budget] of BUDGETS) {
+  const label = `(${k.n},${k.c},${k.h},${k.w}) * (${k.k},${k.c},3,3) pad ${k.pad}${k.bias ? '' : ' no bias'} grads [${k.grads}]`;
+  test(`winograd-gemm conv2d ${label}, ${budgetLabel}: output and gradients match float64 direct convolution`, () => {
+    const before = N.ops.setWinogradGemmBudget!(budget) as number;
+    try {
+      tidy(() => {
+        manualSeed(11);
+        const x = randn([k.n, k.c, k.h, k.w]);
+        const w = randn([k.k, k.c, 3, 3]).mul(1 / Math.sqrt(9 * k.c));
+        const b = k.bias ? randn([k.k]) : null;
+        const [oh, ow] = [k.h + 2 * k.pad - 2, k.w + 2 * k.pad - 2];
+        const v = randn([k.n, k.k, oh, ow]); // s = sum(y * v): every output's gradient matters
+        const leaves = (dtype: 'float32' | 'float64') => {
+          const [xi, wi, bi] = [x, w, b].map((t) => (t === null ? null : t.to(dtype).detach()));
+          [xi, wi, bi].forEach((t, i) => t?.requiresGrad_(k.grads[i]!));
+          return [xi!, wi!, bi] as const;
+        };
+        const [x32, w32, b32] = leaves('float32');
+        const y32 = gemm(x32, w32, b32, k.pad);
+        const [x64, w64, b64] = leaves('float64');
+        const y64 = conv2d(x64, w64, b64, { padding: k.pad });
+        assert.deepEqual(y32.shape, [k.n, k.k, oh, ow]);
+        assert.ok(relErr(y32, y64) < 1e-5, `output relative error ${relErr(y32, y64)}`);
+        const direct32 = withConvAlgorithm('direct', () => noGrad(() => conv2d(x32, w32, b32, { padding: k.pad })));
+        assert.ok(!y32.equal(direct32), 'output is bitwise the direct kernel: the Winograd op did not run');
+
+        y32.mul(v).sum().backward();
+        y64.mul(v.to('float64')).sum().backward();
+        ([['input', x32, x64], ['weight', w32, w64], ['bias', b32, b64]] as const).forEach(([name, a, ref], i) => {
+          if (a === null || ref === null) return;
+          if (!k.grads[i]) return assert.equal(a.grad, null, `${name} does not require grad, yet got one`);
+          assert.deepEqual(a.grad!.shape, ref.grad!.shape, `${name} gradient shape`);
+          const e = relErr(a.grad!, ref.grad!);
+          assert.ok(e < 1e-4, `${name} gradient relative error ${e}`);
+        });
+      });
+    } finally {
+      N.ops.setWinogradGemmBudget!(before);
+    }
+  });
+}
+
+test('winograd-gemm conv2d gradients agree with central finite differences of its own output', () => {
+  tidy(() => {
+    manualSeed(5);
+    const [x, w, b] = [randn([2, 6, 9, 7]), randn([5, 6, 3, 3]).mul(0.2), randn([5])];
+    const v = randn([2, 5, 9, 7]);
+    const s = (xi: Tensor, wi: Tensor) => noGrad(() => gemm(xi, wi, b, 1).to('float64').mul(v).sum().item());
+    const [xg, wg] = [x.detach().requiresGrad_(), w.detach().requiresGrad_()];
+    gemm(xg, wg, b, 1).mul(v).sum().backward();
+    const gx = xg.grad!.flatten().toArray() as number[];
+    const gw = wg.grad!.flatten().toArray() as number[];
+    // s is linear in x and in w: a step of 1 is exact up to float32 rounding of s (|s| ~ 30, rounding ~ 1e-5)
+    const fd = (t: Tensor, i: number, sOf: (p: Tensor) => number) => {
+      const step = new Float32Array(t.numel());
+      step[i] = 1;
+      const e = fromTypedArray(step, t.shape);
+      return (sOf(t.add(e)) - sOf(t.sub(e))) / 2;
+    };
+    for (const i of [0, 17, 101, 377]) {
+      const d = fd(x, i, (p) => s(p, w));
+      assert.ok(Math.abs(d - gx[i]!) < 2e-3 * Math.max(1, Math.abs(gx[i]!)), `input[${i}]: finite difference ${d}, gradient ${gx[i]}`);
+    }
+    for (const i of [0, 44, 133, 269]) {
+      const d = fd(w, i, (p) => s(x, p));
+      assert.ok(Math.abs(d - gw[i]!) < 2e-3 * Math.max(1, Math.abs(gw[i]!)), `weight[${i}]: finite difference ${d}, gradient ${gw[i]}`);
+    }
+  });
+});
+
+/** Losses of 15 SGD steps of a two-convolution network on fixed random data, from one fixed initialisation. */
+function lossCurve(algorithm: 'direct' | 'winograd-gemm'): number[] {
+  return tidy(() => {
+    manualSeed(21);
+    const x = randn([4, 8, 13, 11]);
+    const target = randn([4, 8, 13, 11]);
+    const w1 = randn([16, 8, 3, 3]).mul(0.15).requiresGrad_();
+    const w2 = randn([8, 16, 3, 3]).mul(0.1).requiresGrad_();
+    const b1 = randn([16]).mul(0.1).requiresGrad_();
+    const losses: number[] = [];
+    for (let step = 0; step < 15; step++) {
+      tidy(() => {
+        const y = withConvAlgorithm(algorithm, () => conv2d(conv2d(x, w1, b1, { padding: 1 }).relu(), w2, null, { padding: 1 }));
+        const loss = y.sub(target).square().mean();
+        loss.backward();
+        losses.push(loss.item());
+        noGrad(() => {
+          for (const p of [w1, w2, b1]) {
+            p.sub_(p.grad!, 0.5);
+            p.zeroGrad();
+          }
+        });
+      });
+    }
+    return losses;
+  });
+}
+
+test('a short training run with winograd-gemm follows the direct kernel\'s loss curve', () => {
+  const direct = lossCurve('direct');
+  const wino = lossCurve('winograd-gemm');
+  assert.ok(direct[14]! < 0.9 * direct[0]!, `the run trains: loss ${direct[0]} -> ${direct[14]}`);
+  direct.forEach((l, i) => assert.ok(Math.abs(wino[i]! - l) <= 1e-4 * l, `step ${i}: winograd-gemm loss ${wino[i]}, direct ${l}`));
+  assert.ok(wino.some((l, i) => l !== direct[i]), 'bitwise the same curve: the Winograd op did not run');
+});
+
+test('winograd-gemm dispatch: ineligible convolutions stay libtorch\'s; auto takes it only without oneDNN Winograd, on large layers, one thread', () => {
+  tidy(() => {
+    manualSeed(3);
+    const x = randn([1, 64, 19, 19]);
+    const w = randn([64, 64, 3, 3]).mul(0.05);
+    const libtorch = (o: { stride?: number; padding: number; dilation?: number }, xi = x, wi = w) =>
+      noGrad(() => withConvAlgorithm('direct', () => conv2d(xi, wi, null, o)));
+    noGrad(() => {
+      for (const o of [{ stride: 2, padding: 1 }, { padding: 6, dilation: 6 }, { padding: 2 }]) {
+        assert.ok(withConvAlgorithm('winograd-gemm', () => conv2d(x, w, null, o)).equal(libtorch(o)), `ineligible ${JSON.stringify(o)} stays direct`);
+      }
+      const [x64, w64] = [x.to('float64'), w.to('float64')];
+      assert.ok(withConvAlgorithm('winograd-gemm', () => conv2d(x64, w64, null, { padding: 1 })).equal(libtorch({ padding: 1 }, x64, w64)), 'float64 stays direct');
+    });
+  });
+  // auto's choice, in children whose oneDNN is capped at AVX2 (no Winograd there), and in this process
+  const probe = `
+    import { convPath } from '${new URL('../../src/tensor/convAlgorithm.js', import.meta.url).href}';
+    const layer = (c, k, s) => convPath({ inChannels: c, outChannels: k, height: s, width: s, kernel: [3, 3], stride: [1, 1],
+      padding: [1, 1], dilation: [1, 1], groups: 1, float32Cpu: true });
+    console.log(JSON.stringify([layer(64, 64, 300), layer(512, 512, 38), layer(512, 512, 19), layer(512, 16, 38), layer(3, 64, 300)]));`;
+  const run = (env: Record<string, string>) => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8', env: { ...process.env, SSDKIT_CONV: '', ...env } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as string[];
+  };
+  const g = 'winograd-gemm';
+  assert.deepEqual(run({ DNNL_MAX_CPU_ISA: 'AVX2', SSDKIT_THREADS: '1' }), [g, g, 'direct', 'direct', 'direct']);
+  assert.ok(!run({ DNNL_MAX_CPU_ISA: 'AVX2', SSDKIT_THREADS: '2' }).includes(g), 'two threads: not measured faster, auto stays direct');
+  if (winogradAvailable()) assert.ok(!run({}).includes(g), 'with oneDNN Winograd, auto never takes winograd-gemm');
+});
