@@ -100,7 +100,7 @@ function dnnl(cfg) {
 // SSDKIT_C10D=0 builds without the collectives (native/src/dist.cc).
 function c10d(cfg) {
   if (process.env.SSDKIT_C10D === '0') return [];
-  const dirs = [...includes(cfg), '/usr/include'];
+  const dirs = includes(cfg);
   const has = (f) => dirs.some((d) => fs.existsSync(path.join(d, f)));
   if (!has('torch/csrc/distributed/c10d/ProcessGroupGloo.hpp') || !has('gloo/config.h')) return [];
   const out = ['SSDKIT_WITH_C10D=1', 'USE_C10D_GLOO=1'];

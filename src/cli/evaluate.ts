@@ -40,6 +40,7 @@ export const evalCommand: Command = {
     const prefix = str(v, 'prefix');
     const detections = str(v, 'detections');
     if (!prefix === !detections) throw new UsageError('give exactly one of --prefix or --detections');
+    const dev = device(v);
     const kind = choice(v, 'dataset', DATASET_KINDS, 'synth');
     const root = str(v, 'dataset-root', kind === 'synth' ? join('ssdkit-data', 'synth') : '.');
     const split = str(v, 'split');
@@ -63,7 +64,6 @@ export const evalCommand: Command = {
       const { net, spec } = loadTrainedModel(`${prefix}_model.json`, str(v, 'weights', `${prefix}_best.safetensors`));
       if (spec.classes.join(',') !== data.classes.join(',')) throw new Error(`the model's classes (${spec.classes.join(', ')}) differ from the dataset's (${data.classes.join(', ')})`);
       const dataShape = spec.preset?.baseSize ?? Number(/^ssd_(\d+)_/.exec(spec.name)?.[1] ?? 300);
-      const dev = device(v);
       net.resetDevice(dev);
       const r = await validate(net, data.val, { dataShape, batchSize: num(v, 'batch-size', 8, { integer: true, min: 1 }), metric, progress: true, device: dev });
       ({ names, values, cocoStats } = r);
