@@ -51,6 +51,8 @@ export interface TrainOptions {
   timeBudgetSec?: number;
   /** With a time budget: multiply the rate by lrDecay once this fraction of the budget has passed (default none). */
   decayAtBudgetFraction?: number;
+  /** The learning rate at a fractional epoch, instead of lr/warmupEpochs/lrDecayEpoch (e.g. demoConfig's cosine). */
+  lrAt?: (epoch: number) => number;
   /** 'sgd' (train_ssd.py's) or 'adam'. */
   optimizer?: 'sgd' | 'adam';
   /** 'ssd': GluonCV's SSDDefaultTrainTransform (default); 'light': resize + flip only (quick demo runs). */
@@ -222,7 +224,7 @@ export async function trainSSD(net: SSD, trainSet: DetectionDataset, valSet: Det
       for await (const batch of loader.epoch(epoch)) {
         const spent = (performance.now() - started) / 1000;
         const lateDecay = o.timeBudgetSec !== undefined && o.decayAtBudgetFraction !== undefined && spent > o.decayAtBudgetFraction * o.timeBudgetSec;
-        const lr = learningRateAt(o, epoch + nb / batchesPerEpoch, schedule) * (lateDecay ? o.lrDecay : 1);
+        const lr = o.lrAt ? o.lrAt(epoch + nb / batchesPerEpoch) : learningRateAt(o, epoch + nb / batchesPerEpoch, schedule) * (lateDecay ? o.lrDecay : 1);
         trainer.setLearningRate(lr);
         const [x, clsT, boxT] = fieldsToTensors(batch.fields);
         const globalStep = epoch * batchesPerEpoch + nb;
