@@ -89,8 +89,8 @@ export const demoCommand: Command = {
     console.log(`\nVOC07 mAP ${v2.mAP.toFixed(4)} on ${data.val.length} test images after ${r.epochs.length} epochs (${seconds.toFixed(0)} s); guessing (100 random boxes per image) scores ${chance.toFixed(4)}.`);
     console.log(`files: ${join(out, 'detections.json')}, log ${r.logPath}, weights ${prefix}_best.safetensors`);
     console.log(`\nWhat to look at:`);
-    console.log(`  ${detDir}/*.png  8 test images: ground truth (yellow) on the left, the model's boxes on the right, green where`);
-    console.log(`      right (class and place), red where wrong, dashed yellow where it missed an object.`);
+    console.log(`  ${detDir}/*.png  8 test images: ground truth (blue) on the left, the model's boxes on the right, green where`);
+    console.log(`      right (class and place), red where wrong, dashed blue where it missed an object.`);
     console.log(`  ${prPath}  precision/recall per class: the area under each curve is that class's AP in the table above.`);
     console.log(`  ${r.curvesPath ?? '(no curves)'}  the training loss per epoch: both terms should fall steadily.`);
     net.dispose();

@@ -1,7 +1,7 @@
 // Detection pictures a person can judge at a glance: the image twice, side by side — left the ground truth
-// (yellow), right the predictions, green where a prediction matches a ground-truth object of its class (IoU >= 0.5,
+// (blue), right the predictions, green where a prediction matches a ground-truth object of its class (IoU >= 0.5,
 // greedy by score, as VOC's evaluation counts a true positive) and red where it does not, with the ground truth
-// the model missed dashed in yellow. Not a GluonCV part (gluoncv.utils.viz.plot_bbox draws predictions only).
+// the model missed dashed in blue. Not a GluonCV part (gluoncv.utils.viz.plot_bbox draws predictions only).
 //
 //   const png = await drawTruthBesidePredictions(img, truth, predictions);
 import sharp from 'sharp';
@@ -19,7 +19,7 @@ export interface PredictedBox {
   score: number;
 }
 
-export const TRUTH_COLOR = '#ffd700';
+export const TRUTH_COLOR = '#3b82f6';
 export const RIGHT_COLOR = '#22c55e';
 export const WRONG_COLOR = '#ef4444';
 

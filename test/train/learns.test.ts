@@ -1,7 +1,7 @@
 // Training learns: a short, seeded run of the demo's recipe on a small synthetic set must fit it — the loss falls
 // well below its start and the VOC07 mAP on the images it trained on ends far above guessing (100 random boxes
 // per image) and above a stated floor. Catches a loop, loss, target or decoder bug that a `0 <= mAP <= 1` check
-// would not. Sizes keep it to about 20 s on an idle 2-core CPU.
+// would not. About 60 CPU-seconds (one thread), so well under a minute on an idle 2-core CPU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,11 +20,15 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 /** The run's size: 16 images of ~96 px, trained at 96x96 for EPOCHS epochs of 4 batches of 4. */
 const SHAPE = 96;
-const EPOCHS = Number(process.env.LEARNS_EPOCHS ?? 60);
-/** The floor the fitted mAP must reach (measured: see the assertion message). */
-const MIN_MAP = Number(process.env.LEARNS_MIN_MAP ?? 0.5);
+const EPOCHS = 60;
+/**
+ * Measured here (1 libtorch thread): mAP 0.489 on the 16 training images, guessing 0.0032; mean loss (CE + SmoothL1)
+ * 19.57 in the first epoch, 2.25 in the last. The floors leave room for other thread counts and CPUs.
+ */
+const MIN_MAP = 0.35;
+const MAX_LOSS_RATIO = 0.25;
 
-test(`training learns: ${EPOCHS} epochs on 16 synthetic images fit them (mAP >= ${MIN_MAP}, loss < half its start)`, async () => {
+test(`training learns: ${EPOCHS} epochs on 16 synthetic images fit them (mAP >= ${MIN_MAP}, loss < ${MAX_LOSS_RATIO} of its start)`, async () => {
   await makeSyntheticVOC({ out: join(dir, 'data'), images: 20, seed: 19, size: SHAPE });
   const train = await VOCDetection.load(join(dir, 'data'), ['2007/trainval'], { classes: SYNTH_CLASSES });
   assert.equal(train.length, 16);
@@ -39,7 +43,7 @@ test(`training learns: ${EPOCHS} epochs on 16 synthetic images fit them (mAP >= 
     const chance = chanceMAP(train, 19);
     const said = `mAP ${v.mAP.toFixed(4)} (guessing ${chance.toFixed(4)}), loss ${loss[0]!.toFixed(3)} -> ${loss[loss.length - 1]!.toFixed(3)}`;
     process.stderr.write(`learns: ${said}\n`);
-    assert.ok(loss[loss.length - 1]! < 0.5 * loss[0]!, `loss did not halve: ${said}`);
+    assert.ok(loss[loss.length - 1]! < MAX_LOSS_RATIO * loss[0]!, `loss not below ${MAX_LOSS_RATIO} of its start: ${said}`);
     assert.ok(v.mAP >= MIN_MAP, `mAP below ${MIN_MAP}: ${said}`);
     assert.ok(v.mAP > 20 * chance, `mAP not far above guessing: ${said}`);
   } finally {
