@@ -74,7 +74,7 @@ export const ablateCommand: Command = {
     const seeds = numList(v, 'seeds', [1, 2, 3]);
     log(`ablate: ${spec.name} on ${dataset} (${data.train.length} training, ${data.val.length} test images), seeds ${seeds.join(',')}`);
     const r = await ablate(data.train, data.val, {
-      spec, seeds, train: ablationTrainOptions(num(v, 'epochs', 8, { min: 1 }), recipe), savePrefix: join(out, 'runs', 'run'), prepare: resetBatchNormStats, log,
+      spec, seeds, train: ablationTrainOptions(num(v, 'epochs', 8, { integer: true, min: 1 }), recipe), savePrefix: join(out, 'runs', 'run'), prepare: resetBatchNormStats, log,
     });
     console.log(formatAblation(r, num(v, 'effect', 0.01, { min: 1e-6 })));
     writeFileSync(join(out, 'ablation.json'), JSON.stringify({ command: `ssdkit ablate ${argv.join(' ')}`, model: spec.name, dataset, objects, ...r }, null, 2));

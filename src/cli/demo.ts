@@ -24,7 +24,7 @@ function recipeFromFlags(v: Record<string, unknown>): DemoRecipe {
   const d = DEMO_RECIPE;
   return {
     ...d,
-    epochs: num(v, 'epochs', d.epochs, { min: 0.1 }),
+    epochs: num(v, 'epochs', d.epochs, { integer: true, min: 1 }),
     dataShape: num(v, 'data-shape', d.dataShape, { integer: true, min: 64 }),
     lr: num(v, 'lr', d.lr, { min: 0 }),
     batchSize: num(v, 'batch-size', d.batchSize, { integer: true, min: 1 }),
