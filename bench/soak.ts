@@ -24,7 +24,7 @@ import { makeSyntheticVOC, SYNTH_CLASSES } from '../src/data/synth.js';
 import { VOCDetection } from '../src/data/voc.js';
 import { buildFromSpec, demoPreset } from '../src/train/modelSpec.js';
 import { trainSSD } from '../src/train/trainSSD.js';
-import { demoTrainOptions } from '../src/train/demoConfig.js';
+import { DEMO_RECIPE, demoTrainOptions } from '../src/train/demoConfig.js';
 import { loadAverage } from './timing.js';
 
 export interface SoakOptions {
@@ -163,9 +163,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     let lastSampled = -Infinity;
     try {
       await trainSSD(net, train, null, {
-        ...demoTrainOptions(0),
-        timeBudgetSec: undefined,
-        decayAtBudgetFraction: undefined,
+        ...demoTrainOptions({ ...DEMO_RECIPE, epochs }),
         dataShape,
         batchSize,
         numWorkers: workers,

@@ -1,47 +1,84 @@
-// `ssdkit ablate`: the seed's three tips as controlled experiments (src/train/ablate.ts) on a dataset (default:
-// synthetic), with the same seed and budget per arm, over several seeds; prints a table and writes a plot.
+// `ssdkit ablate`: the seed's three tips as controlled experiments (src/train/ablate.ts) on any dataset ssdkit
+// reads (default: the synthetic one), with the same seed and steps per arm, over several seeds; prints the table
+// (mean ± std per arm, paired difference to the reference with its 95% interval, seeds, steps, time) and writes
+// it as JSON and a plot.
 import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Command } from './command.js';
-import { parseFlags, str, num, numList } from './flags.js';
-import { openDatasets } from '../train/datasets.js';
-import { demoPreset } from '../train/modelSpec.js';
-import { ablate, formatAblation } from '../train/ablate.js';
-import { ablationTrainOptions, resetBatchNormStats } from '../train/demoConfig.js';
+import { UsageError, type Command } from './command.js';
+import { parseFlags, str, num, numList, choice } from './flags.js';
+import { openDatasets, parseClassList } from '../train/datasets.js';
+import { demoPreset, type ModelSpec } from '../train/modelSpec.js';
+import { ablate, formatAblation, type AblationResult } from '../train/ablate.js';
+import { ablationTrainOptions, resetBatchNormStats, DEMO_RECIPE } from '../train/demoConfig.js';
 import { writeLineChartPNG } from '../report/lineChart.js';
+import { modelSpecFor } from './train.js';
+
+const FLAGS = ['out', 'epochs', 'seeds', 'dataset', 'dataset-root', 'classes', 'images', 'objects', 'network', 'data-shape', 'batch-size', 'lr', 'effect'];
+
+/** The plot: each tip's paired difference to A with its 95% interval, and every arm's mAP per seed. */
+async function writeAblationPlot(path: string, r: AblationResult): Promise<void> {
+  const tips = r.arms.filter((a) => a.diff !== null);
+  await writeLineChartPNG(path, [
+    {
+      title: 'mAP difference to A (points), 95% CI (bars)',
+      xLabel: 'tip: 1 = sample norm (B), 2 = Uniform init (C), 3 = argmax decoding',
+      series: [
+        { name: 'arm - A', points: tips.map((a, i) => [i + 1, a.diff!.mean] as [number, number]), spread: tips.map((a) => (Number.isFinite(a.diff!.halfWidth) ? a.diff!.halfWidth : 0)) },
+        { name: 'zero', points: [[0.5, 0], [3.5, 0]] },
+      ],
+    },
+    { title: 'mAP per seed', xLabel: 'seed', series: r.arms.map((a) => ({ name: a.name.split(':')[0]!, points: a.mAPs.map((m, i) => [r.seeds[i]!, m] as [number, number]) })) },
+  ], 2);
+}
 
 export const ablateCommand: Command = {
   name: 'ablate',
   summary: "the seed's three tips as controlled experiments over several seeds (table + plot)",
-  usage: `usage: ssdkit ablate [--out DIR] [--epochs E] [--seeds 1,2,3] [--dataset-root DIR] [--images N]
+  usage: `usage: ssdkit ablate [--dataset KIND] [--network NAME] [--data-shape N] [--epochs E] [--seeds 1,2,3] [--out DIR]
 
-  Trains the demo model three times per seed with the same data and number of steps — A (batch norm, Xavier), B (sample
-  norm), C (Uniform init) — and scores A also with argmax decoding. Reports mean ± std mAP and A-relative
-  differences; writes DIR/ablation.json and DIR/ablation.png.
-  --epochs E    training budget per run, in epochs (default 12; the rate drops x0.1 for the last 20%)
-  --seeds L     default 1,2
-  --out DIR     default ./ssdkit-ablate                --dataset-root DIR   synthetic set (made if missing)`,
+  Trains the model three times per seed with the same data, seed and number of steps — A (batch-wise loss
+  normalization, Xavier predictors), B (sample-wise normalization), C (Uniform predictors) — and scores A also with
+  argmax decoding. Prints mean ± std mAP per arm and the mean paired (by seed) difference to A with its 95%
+  interval; writes DIR/ablation.json and DIR/ablation.png. The schedule is the demo's (Adam, warm-up + cosine).
+  --dataset KIND        synth (default), voc, coco, custom     --dataset-root DIR   (synth: DIR/data, made if missing)
+  --classes LIST        custom: comma-separated names or a file
+  --network NAME        demo (default: the demo's MobileNet0.25 SSD) or a zoo backbone as in ssdkit train
+  --data-shape N        input side (default ${DEMO_RECIPE.dataShape} for demo, 300 otherwise)
+  --epochs E            per run (default 8)          --seeds L      default 1,2,3
+  --batch-size N        default ${DEMO_RECIPE.batchSize}                --lr X         Adam's peak rate (default ${DEMO_RECIPE.lr})
+  --images N            synth: images to generate (default 800)
+  --objects LIST        synth: shapes per image drawn from LIST (e.g. 1,20: very unequal images, tip 1's case)
+  --effect X            the interval half-width to plan seeds for (default 0.01 = 1 mAP point)
+  --out DIR             default ./ssdkit-ablate`,
   async run(argv) {
-    const { values: v } = parseFlags(argv, { out: { type: 'string' }, epochs: { type: 'string' }, seeds: { type: 'string' }, 'dataset-root': { type: 'string' }, images: { type: 'string' } });
+    const { values: v } = parseFlags(argv, Object.fromEntries(FLAGS.map((f) => [f, { type: 'string' as const }])));
     const out = resolve(str(v, 'out', 'ssdkit-ablate'));
     mkdirSync(out, { recursive: true });
     const log = (l: string) => process.stderr.write(l + '\n');
-    const data = await openDatasets({ kind: 'synth', root: str(v, 'dataset-root', join(out, 'data')), synthImages: num(v, 'images', 800, { integer: true, min: 16 }), log });
-    const seeds = numList(v, 'seeds', [1, 2]);
-    const arms = await ablate(data.train, data.val, {
-      spec: { name: 'ssd_256_mobilenet0.25_demo', preset: demoPreset(), classes: [...data.classes] },
-      seeds,
-      train: ablationTrainOptions(num(v, 'epochs', 12, { integer: true, min: 1 })),
-      savePrefix: join(out, 'runs', 'run'),
-      prepare: resetBatchNormStats,
-      log,
+    const dataset = choice(v, 'dataset', ['synth', 'voc', 'coco', 'custom'] as const, 'synth');
+    if (dataset === 'custom' && !str(v, 'classes')) throw new UsageError('--dataset custom needs --classes');
+    const root = str(v, 'dataset-root') ?? (dataset === 'synth' ? join(out, 'data') : join(homedir(), '.ssdkit', 'datasets', dataset));
+    const objects = v['objects'] !== undefined ? numList(v, 'objects', []) : undefined;
+    const data = await openDatasets({
+      kind: dataset, root, classes: str(v, 'classes') ? parseClassList(str(v, 'classes')!) : undefined,
+      synthImages: num(v, 'images', 800, { integer: true, min: 16 }), synthObjectCounts: objects, log,
     });
-    console.log(formatAblation(arms));
-    writeFileSync(join(out, 'ablation.json'), JSON.stringify(arms, null, 2));
-    await writeLineChartPNG(join(out, 'ablation.png'), [
-      { title: 'mAP per arm (mean ± std over seeds)', xLabel: 'arm: 0=A ref, 1=B sample norm, 2=C uniform init, 3=A argmax', series: [{ name: 'mAP', points: arms.map((a, i) => [i, a.mean] as [number, number]), spread: arms.map((a) => a.std) }] },
-      { title: 'mAP per seed', xLabel: 'seed', series: arms.map((a) => ({ name: a.name.split(':')[0]!, points: a.mAPs.map((m, i) => [seeds[i]!, m] as [number, number]) })) },
-    ], 2);
+    const network = str(v, 'network', 'demo');
+    const dataShape = num(v, 'data-shape', network === 'demo' ? DEMO_RECIPE.dataShape : 300, { integer: true, min: 64 });
+    const spec: ModelSpec =
+      network === 'demo'
+        ? { name: `ssd_${dataShape}_mobilenet0.25_demo`, preset: demoPreset(dataShape, DEMO_RECIPE.anchorSizes), classes: [...data.classes] }
+        : modelSpecFor(network, dataShape, dataset, data.classes);
+    const recipe = { ...DEMO_RECIPE, dataShape, batchSize: num(v, 'batch-size', DEMO_RECIPE.batchSize, { integer: true, min: 1 }), lr: num(v, 'lr', DEMO_RECIPE.lr, { min: 0 }) };
+    const seeds = numList(v, 'seeds', [1, 2, 3]);
+    log(`ablate: ${spec.name} on ${dataset} (${data.train.length} training, ${data.val.length} test images), seeds ${seeds.join(',')}`);
+    const r = await ablate(data.train, data.val, {
+      spec, seeds, train: ablationTrainOptions(num(v, 'epochs', 8, { integer: true, min: 1 }), recipe), savePrefix: join(out, 'runs', 'run'), prepare: resetBatchNormStats, log,
+    });
+    console.log(formatAblation(r, num(v, 'effect', 0.01, { min: 1e-6 })));
+    writeFileSync(join(out, 'ablation.json'), JSON.stringify({ command: `ssdkit ablate ${argv.join(' ')}`, model: spec.name, dataset, objects, ...r }, null, 2));
+    await writeAblationPlot(join(out, 'ablation.png'), r);
     console.log(`wrote ${join(out, 'ablation.json')} and ${join(out, 'ablation.png')}`);
     return 0;
   },

@@ -1,64 +1,71 @@
-// `ssdkit demo`, the README's main job: makes the synthetic dataset, trains the demo's small SSD
-// (MobileNet0.25 at 256) for a few minutes on the CPU, evaluates it by VOC07 mAP, and writes detections, a
-// per-class PR plot and the training curves, saying where they are.
+// `ssdkit demo`, the README's main job: makes the synthetic dataset, trains the demo's small SSD (MobileNet0.25,
+// recipe in src/train/demoConfig.ts) for a fixed number of epochs on the CPU, evaluates it by VOC07 mAP, and
+// writes pictures (ground truth beside predictions), a per-class PR plot and the training curves, then says
+// what to look at.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from './command.js';
-import { parseFlags, str, num } from './flags.js';
+import { parseFlags, str, num, numList } from './flags.js';
 import { manualSeed } from '../tensor/index.js';
 import { openDatasets } from '../train/datasets.js';
 import { trainSSD } from '../train/trainSSD.js';
-import { validate } from '../train/validate.js';
+import { validate, type ImageDetections } from '../train/validate.js';
 import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
-import { formatAPTable, writePRCurvesPNG, VOC07MApMetric } from '../metrics/index.js';
-import { decodeImage, drawBoxes, Random, type DetectionDataset } from '../data/index.js';
-import { demoTrainOptions, resetBatchNormStats } from '../train/demoConfig.js';
+import { formatAPTable, writePRCurvesPNG } from '../metrics/index.js';
+import { chanceMAP } from '../train/chanceMAP.js';
+import { decodeImage, type DetectionDataset } from '../data/index.js';
+import { DEMO_RECIPE, demoTrainOptions, resetBatchNormStats, type DemoRecipe } from '../train/demoConfig.js';
+import { drawTruthBesidePredictions } from '../report/truthBeside.js';
+import { saveParameters } from '../nn/index.js';
+import { loadavg } from 'node:os';
 
-/** The VOC07 mAP of guessing: 100 random boxes per image (random class, score, centre, 10–60% sides). */
-export function chanceMAP(ds: DetectionDataset, seed: number): number {
-  const rng = new Random(seed);
-  const metric = new VOC07MApMetric({ classNames: [...ds.classes] });
-  for (let i = 0; i < ds.length; i++) {
-    const r = ds.record(i);
-    const W = r.width ?? 320;
-    const H = r.height ?? 320;
-    const boxes: number[][] = [];
-    const ids: number[] = [];
-    const scores: number[] = [];
-    for (let k = 0; k < 100; k++) {
-      const w = W * rng.uniform(0.1, 0.6);
-      const h = H * rng.uniform(0.1, 0.6);
-      const cx = rng.uniform(0, W);
-      const cy = rng.uniform(0, H);
-      boxes.push([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]);
-      ids.push(rng.randint(0, ds.classes.length - 1));
-      scores.push(rng.uniform(0, 1));
-    }
-    metric.update([boxes], [ids], [scores], [r.label.map((row) => row.slice(0, 4))], [r.label.map((row) => row[4]!)], [r.label.map((row) => row[5] ?? 0)]);
+/** The recipe the flags ask for: DEMO_RECIPE with any of --epochs, --data-shape, --lr, --batch-size, --anchor-sizes. */
+function recipeFromFlags(v: Record<string, unknown>): DemoRecipe {
+  const d = DEMO_RECIPE;
+  return {
+    ...d,
+    epochs: num(v, 'epochs', d.epochs, { integer: true, min: 1 }),
+    dataShape: num(v, 'data-shape', d.dataShape, { integer: true, min: 64 }),
+    lr: num(v, 'lr', d.lr, { min: 0 }),
+    batchSize: num(v, 'batch-size', d.batchSize, { integer: true, min: 1 }),
+    anchorSizes: numList(v, 'anchor-sizes', d.anchorSizes),
+  };
+}
+
+/** Draws the first `count` test images: ground truth beside the predictions (report/truthBeside.ts). */
+async function drawPictures(dets: readonly ImageDetections[], ds: DetectionDataset, dir: string, count: number): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const byId = new Map(Array.from({ length: ds.length }, (_, i) => [ds.record(i).id, ds.record(i)] as const));
+  for (const d of dets.slice(0, count)) {
+    const rec = byId.get(d.id)!;
+    const truth = rec.label.map((row) => ({ box: row.slice(0, 4) as [number, number, number, number], className: ds.classes[row[4]!] ?? String(row[4]), difficult: (row[5] ?? 0) > 0 }));
+    writeFileSync(join(dir, `${d.id}.png`), await drawTruthBesidePredictions(await decodeImage(d.imagePath), truth, d.detections));
   }
-  const [, values] = metric.get();
-  return values[values.length - 1]!;
 }
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'the main job: synthetic data → train a small SSD for a few minutes → evaluate → pictures',
-  usage: `usage: ssdkit demo [--out DIR] [--minutes M] [--images N] [--seed S]
+  usage: `usage: ssdkit demo [--out DIR] [--epochs E] [--images N] [--seed S] [recipe flags]
 
   --out DIR      where everything goes (default ./ssdkit-demo)
-  --minutes M    training budget (default 5)
-  --images N     synthetic images to generate (default 800; a third is the test split)
-  --seed S       seed for data, initialization and augmentation (default 233)`,
+  --epochs E     training epochs (default ${DEMO_RECIPE.epochs}; about 6 minutes on an idle 2-core CPU, see README)
+  --images N     synthetic images to generate (default 1200; a fifth is the test split)
+  --seed S       seed for data, initialization and augmentation (default 233)
+  recipe flags (src/train/demoConfig.ts): --data-shape ${DEMO_RECIPE.dataShape}, --lr ${DEMO_RECIPE.lr}, --batch-size ${DEMO_RECIPE.batchSize},
+                 --anchor-sizes ${DEMO_RECIPE.anchorSizes.join(',')} (fractions of the input side)`,
   async run(argv) {
-    const { values: v } = parseFlags(argv, { out: { type: 'string' }, minutes: { type: 'string' }, images: { type: 'string' }, seed: { type: 'string' } });
+    const flags = ['out', 'epochs', 'images', 'seed', 'data-shape', 'lr', 'batch-size', 'anchor-sizes'];
+    const { values: v } = parseFlags(argv, Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])));
     const out = resolve(str(v, 'out', 'ssdkit-demo'));
-    const minutes = num(v, 'minutes', 5, { min: 0.1 });
+    const recipe = recipeFromFlags(v);
     const seed = num(v, 'seed', 233, { integer: true, min: 0 });
     const log = (l: string) => process.stderr.write(l + '\n');
     mkdirSync(out, { recursive: true });
-    const data = await openDatasets({ kind: 'synth', root: join(out, 'data'), synthImages: num(v, 'images', 800, { integer: true, min: 16 }), synthSeed: seed, log });
-    log(`dataset: ${data.train.length} training and ${data.val.length} test images of ${data.classes.join(', ')}`);
-    const spec: ModelSpec = { name: 'ssd_256_mobilenet0.25_demo', preset: demoPreset(), classes: [...data.classes] };
+    const data = await openDatasets({ kind: 'synth', root: join(out, 'data'), synthImages: num(v, 'images', 1200, { integer: true, min: 16 }), synthSeed: seed, log });
+    log(`dataset: ${data.train.length} training and ${data.val.length} test images of ${data.classes.join(', ')}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    const name = `ssd_${recipe.dataShape}_mobilenet0.25_demo`;
+    const spec: ModelSpec = { name, preset: demoPreset(recipe.dataShape, recipe.anchorSizes), classes: [...data.classes] };
     manualSeed(seed);
     const net = buildFromSpec(spec);
     resetBatchNormStats(net);
@@ -66,25 +73,26 @@ export const demoCommand: Command = {
     mkdirSync(join(out, 'run'), { recursive: true });
     saveModelSpec(`${prefix}_model.json`, spec);
     const t0 = Date.now();
-    const r = await trainSSD(net, data.train, data.val, { ...demoTrainOptions(minutes * 60), seed, savePrefix: prefix, valInterval: 1000, log });
-    log(`trained ${r.epochs.length} epochs in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    const v2 = await validate(net, data.val, { dataShape: 256, batchSize: 16, collect: true, progress: true });
+    const r = await trainSSD(net, data.train, null, { ...demoTrainOptions(recipe), seed, savePrefix: prefix, log });
+    const seconds = (Date.now() - t0) / 1000;
+    const images = r.epochs.reduce((a, e) => a + e.images, 0);
+    log(`trained ${r.epochs.length} epochs (${images} images) in ${seconds.toFixed(0)} s, ${(images / seconds).toFixed(1)} img/s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    const v2 = await validate(net, data.val, { dataShape: recipe.dataShape, batchSize: 16, collect: true, progress: true });
+    saveParameters(`${prefix}_best.safetensors`, net);
     console.log(formatAPTable(v2.names, v2.values));
     const prPath = join(out, 'pr_curves.png');
     await writePRCurvesPNG(v2.metric.curves(), prPath, { title: `VOC07 mAP ${v2.mAP.toFixed(3)} on ${data.val.length} test images` });
     const detDir = join(out, 'detections');
-    mkdirSync(detDir, { recursive: true });
     writeFileSync(join(out, 'detections.json'), JSON.stringify(v2.detections, null, 1));
-    for (const d of v2.detections.slice(0, 8)) {
-      const img = await decodeImage(d.imagePath);
-      // score >= 0.3, and at least the image's three best, so a weakly trained model still shows what it sees
-      const boxes = d.detections.filter((x, rank) => x.score >= 0.3 || rank < 3).map((x) => ({ box: x.box, label: x.className, score: x.score, colorIndex: x.classId }));
-      writeFileSync(join(detDir, `${d.id}.png`), await drawBoxes(img, boxes));
-    }
+    await drawPictures(v2.detections, data.val, detDir, 8);
     const chance = chanceMAP(data.val, seed);
-    console.log(`\nmAP (VOC07 11-point) ${v2.mAP.toFixed(4)} after ${r.epochs.length} epochs; guessing (100 random boxes per image) scores ${chance.toFixed(4)}.`);
-    console.log(`pictures: ${detDir}/*.png (detections: score >= 0.3 or the top 3), ${prPath} (per-class PR), ${r.curvesPath ?? '(no curves)'} (training curves)`);
-    console.log(`files: ${join(out, 'detections.json')}, log ${r.logPath}, weights ${r.bestPath ?? prefix + '_best.safetensors'}`);
+    console.log(`\nVOC07 mAP ${v2.mAP.toFixed(4)} on ${data.val.length} test images after ${r.epochs.length} epochs (${seconds.toFixed(0)} s); guessing (100 random boxes per image) scores ${chance.toFixed(4)}.`);
+    console.log(`files: ${join(out, 'detections.json')}, log ${r.logPath}, weights ${prefix}_best.safetensors`);
+    console.log(`\nWhat to look at:`);
+    console.log(`  ${detDir}/*.png  8 test images: ground truth (blue) on the left, the model's boxes on the right, green where`);
+    console.log(`      right (class and place), red where wrong, dashed blue where it missed an object.`);
+    console.log(`  ${prPath}  precision/recall per class: the area under each curve is that class's AP in the table above.`);
+    console.log(`  ${r.curvesPath ?? '(no curves)'}  the training loss per epoch: both terms should fall steadily.`);
     net.dispose();
     return 0;
   },

@@ -15,13 +15,14 @@ export const synthCommand: Command = {
   name: 'synth',
   summary: 'write a synthetic VOC-format detection dataset (shapes on textured backgrounds)',
   usage: [
-    'usage: ssdkit synth --out DIR --images N [--seed S] [--size PX] [--year Y]',
+    'usage: ssdkit synth --out DIR --images N [--seed S] [--size PX] [--year Y] [--objects LIST]',
     '',
     '  --out DIR      folder to write (DIR/VOC{year}/JPEGImages, Annotations, ImageSets/Main)',
     '  --images N     number of images',
     '  --seed S       generator seed (default 0); the same seed gives the same files',
     '  --size PX      nominal image side, each side drawn from [0.75, 1.25]·PX (default 320)',
     '  --year Y       VOC folder year (default 2007: read with split 2007/trainval, 2007/test ...)',
+    '  --objects LIST shapes per image, drawn from this list (default 1,1,2,2,2,3,3,3,4,4,5,6; 1,20: very unequal images)',
     '',
     'Classes: circle, square, triangle, star, cross (also written to DIR/classes.txt).',
   ].join('\n'),
@@ -30,7 +31,7 @@ export const synthCommand: Command = {
     try {
       ({ values } = parseArgs({
         args: argv,
-        options: { out: { type: 'string' }, images: { type: 'string' }, seed: { type: 'string' }, size: { type: 'string' }, year: { type: 'string' } },
+        options: { out: { type: 'string' }, images: { type: 'string' }, seed: { type: 'string' }, size: { type: 'string' }, year: { type: 'string' }, objects: { type: 'string' } },
         strict: true,
         allowPositionals: false,
       }) as { values: Record<string, string | undefined> });
@@ -44,6 +45,7 @@ export const synthCommand: Command = {
     const size = intFlag('size', values['size'], 320, 64);
     const year = values['year'] ?? '2007';
     if (!/^[A-Za-z0-9_-]+$/.test(year)) throw new UsageError(`--year must be a plain name like 2007, got '${year}'`);
+    const objectCounts = values['objects']?.split(',').map((x) => intFlag('objects', x.trim(), 0, 0));
     const t0 = Date.now();
     let last = 0;
     const s = await makeSyntheticVOC({
@@ -52,6 +54,7 @@ export const synthCommand: Command = {
       seed,
       size,
       year,
+      objectCounts,
       onProgress: (done, total) => {
         if (process.stderr.isTTY && (Date.now() - last > 500 || done === total)) {
           last = Date.now();

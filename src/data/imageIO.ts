@@ -116,12 +116,16 @@ export async function resizeImage(img: RGBImage, width: number, height: number, 
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
-/** A box to draw: corners in the image's pixels, a caption and an optional colour index. */
+/** A box to draw: corners in the image's pixels, a caption and an optional colour (a CSS colour, or an index). */
 export interface DrawBox {
   box: [number, number, number, number];
   label: string;
   score?: number;
   colorIndex?: number;
+  /** A CSS colour; wins over colorIndex. */
+  color?: string;
+  /** Dashed outline (e.g. ground truth the model missed). */
+  dashed?: boolean;
 }
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#fabed4', '#469990', '#dcbeff', '#9a6324', '#800000', '#aaffc3', '#808000', '#000075', '#a9a9a9', '#ffe119', '#ffd8b1', '#000000'];
@@ -134,13 +138,14 @@ function escapeXml(s: string): string {
 export function boxesSvg(width: number, height: number, boxes: readonly DrawBox[], lineWidth = 2): string {
   const fontSize = Math.max(10, Math.round(Math.min(width, height) / 30));
   const parts = boxes.map((b, i) => {
-    const color = PALETTE[(b.colorIndex ?? i) % PALETTE.length]!;
+    const color = b.color ?? PALETTE[(b.colorIndex ?? i) % PALETTE.length]!;
+    const dash = b.dashed ? ` stroke-dasharray="${lineWidth * 3},${lineWidth * 2}"` : '';
     const [x0, y0, x1, y1] = b.box.map((v) => Math.round(v * 10) / 10) as [number, number, number, number];
     const caption = escapeXml(b.score === undefined ? b.label : `${b.label} ${b.score.toFixed(2)}`);
     const tw = Math.ceil(caption.length * fontSize * 0.62) + 4;
     const ty = y0 - fontSize - 2 >= 0 ? y0 - fontSize - 2 : y0;
     return (
-      `<rect x="${x0}" y="${y0}" width="${Math.max(0, x1 - x0)}" height="${Math.max(0, y1 - y0)}" fill="none" stroke="${color}" stroke-width="${lineWidth}"/>` +
+      `<rect x="${x0}" y="${y0}" width="${Math.max(0, x1 - x0)}" height="${Math.max(0, y1 - y0)}" fill="none" stroke="${color}" stroke-width="${lineWidth}"${dash}/>` +
       `<rect x="${x0}" y="${ty}" width="${tw}" height="${fontSize + 2}" fill="${color}"/>` +
       `<text x="${x0 + 2}" y="${ty + fontSize - 1}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="#ffffff">${caption}</text>`
     );

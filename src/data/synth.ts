@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { Random } from './random.js';
-import { makeScene, SYNTH_CLASSES } from './synthScene.js';
+import { makeScene, SYNTH_CLASSES, DEFAULT_OBJECT_COUNTS } from './synthScene.js';
 import { formatVOCAnnotation } from './voc.js';
 
 export { SYNTH_CLASSES } from './synthScene.js';
@@ -19,6 +19,8 @@ export interface SyntheticVOCOptions {
   size?: number;
   /** VOC year of the folder name (default 2007 → VOC2007). */
   year?: number | string;
+  /** The list each image's number of shapes is drawn from (default DEFAULT_OBJECT_COUNTS, 1-6; [1, 20]: very unequal). */
+  objectCounts?: readonly number[];
   /** Images rendered at once (default 4). */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
@@ -59,6 +61,10 @@ export async function makeSyntheticVOC(opts: SyntheticVOCOptions): Promise<Synth
   const seed = opts.seed ?? 0;
   const size = opts.size ?? 320;
   if (!(Number.isFinite(size) && size >= 64 && size <= 4096)) throw new RangeError(`size must be in [64, 4096], got ${size}`);
+  const objectCounts = opts.objectCounts ?? DEFAULT_OBJECT_COUNTS;
+  if (objectCounts.length === 0 || objectCounts.some((c) => !Number.isInteger(c) || c < 0 || c > 100)) {
+    throw new RangeError(`objectCounts must be a non-empty list of integers in [0, 100], got [${objectCounts.join(', ')}]`);
+  }
   const year = String(opts.year ?? 2007);
   const folder = `VOC${year}`;
   const vocDir = join(opts.out, folder);
@@ -71,7 +77,7 @@ export async function makeSyntheticVOC(opts: SyntheticVOCOptions): Promise<Synth
     while (next < n) {
       const i = next++;
       const id = synthId(i);
-      const scene = makeScene(seed, i, size);
+      const scene = makeScene(seed, i, size, objectCounts);
       await sharp(Buffer.from(scene.svg)).flatten({ background: '#808080' }).removeAlpha().jpeg({ quality: scene.quality }).toFile(join(vocDir, 'JPEGImages', `${id}.jpg`));
       const xml = formatVOCAnnotation(folder, `${id}.jpg`, scene.width, scene.height, scene.objects);
       await writeFile(join(vocDir, 'Annotations', `${id}.xml`), xml);
@@ -88,7 +94,7 @@ export async function makeSyntheticVOC(opts: SyntheticVOCOptions): Promise<Synth
   await writeFile(join(opts.out, 'classes.txt'), SYNTH_CLASSES.map((c) => `${c}\n`).join(''));
   await writeFile(
     join(opts.out, 'synth.json'),
-    JSON.stringify({ generator: 'ssdkit synth', version: 1, images: n, seed, size, year, classes: SYNTH_CLASSES, objects, difficult }, null, 2) + '\n',
+    JSON.stringify({ generator: 'ssdkit synth', version: 1, images: n, seed, size, year, objectCounts, classes: SYNTH_CLASSES, objects, difficult }, null, 2) + '\n',
   );
   return { root: opts.out, vocDir, year, classes: SYNTH_CLASSES, splits, objects, difficult };
 }

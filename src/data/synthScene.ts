@@ -193,15 +193,21 @@ function visibility(placed: readonly Placed[], w: number, h: number): number[] {
   });
 }
 
-/** The scene for image `index` of a dataset generated with `seed`; `size` is the nominal side in pixels. */
-export function makeScene(seed: number, index: number, size = 320): Scene {
+/** How many shapes a scene draws, one drawn uniformly from this list (before hidden ones are dropped). */
+export const DEFAULT_OBJECT_COUNTS: readonly number[] = [1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6];
+
+/**
+ * The scene for image `index` of a dataset generated with `seed`; `size` is the nominal side in pixels;
+ * `objectCounts` the list the number of shapes is drawn from (e.g. [1, 20] for very unequal images).
+ */
+export function makeScene(seed: number, index: number, size = 320, objectCounts: readonly number[] = DEFAULT_OBJECT_COUNTS): Scene {
   const rng = Random.derive(seed, index, 0x5c3e);
   const width = Math.max(64, Math.round(size * rng.uniform(0.75, 1.25)));
   const height = Math.max(64, Math.round(size * rng.uniform(0.75, 1.25)));
   const defs: string[] = [];
   const body: string[] = [];
   background(rng, width, height, defs, body);
-  const nObj = rng.choice([1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6]);
+  const nObj = rng.choice(objectCounts);
   const placed = Array.from({ length: nObj }, () => placeObject(rng, width, height));
   placed.forEach((o, k) => body.push(objectSvg(rng, o, k, defs)));
   // A few thin lines over the objects.

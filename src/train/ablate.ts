@@ -3,23 +3,35 @@
 //   B: sample-wise normalization, Xavier predictors                       (tip 1)
 //   C: batch-wise normalization, Uniform(0.07) predictors                 (tip 2)
 // and evaluate A's model with per-class and with argmax decoding (tip 3). Repeated over several seeds so the
-// spread can be told from the effect; reports each arm's mean ± std mAP and the differences to A.
+// spread can be told from the effect; reports each arm's mean ± std mAP and the mean paired (by seed) difference
+// to A with its 95% t interval, the seeds, the steps per run and the time taken.
 import type { DetectionDataset } from '../data/index.js';
 import { manualSeed } from '../tensor/index.js';
 import { buildFromSpec, type ModelSpec } from './modelSpec.js';
 import { trainSSD, type TrainOptions } from './trainSSD.js';
 import { validate } from './validate.js';
 import type { SSD } from '../models/index.js';
+import { meanStd, pairedDifference, seedsNeeded, type PairedDifference } from './pairedStats.js';
 
 export interface AblationArm {
   name: string;
   tip: string;
+  /** mAP per seed, in the order of AblationResult.seeds. */
   mAPs: number[];
   mean: number;
   std: number;
-  /** mean(arm) - mean(reference), and the std of the per-seed differences. */
-  diff: number;
-  diffStd: number;
+  /** This arm minus the reference, paired by seed, with its 95% interval; null for the reference. */
+  diff: PairedDifference | null;
+}
+
+export interface AblationResult {
+  arms: AblationArm[];
+  seeds: number[];
+  /** Optimizer steps per run (every arm and seed the same). */
+  steps: number;
+  batchSize: number;
+  dataShape: number;
+  seconds: number;
 }
 
 export interface AblateOptions {
@@ -33,63 +45,76 @@ export interface AblateOptions {
   log?: (line: string) => void;
 }
 
-function meanStd(xs: number[]): [number, number] {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const v = xs.length > 1 ? xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1) : 0;
-  return [m, Math.sqrt(v)];
-}
+const ARMS = [
+  { key: 'A', lossNorm: 'batch', predictorInit: 'xavier' },
+  { key: 'B', lossNorm: 'sample', predictorInit: 'xavier' },
+  { key: 'C', lossNorm: 'batch', predictorInit: 'uniform' },
+] as const;
 
-export async function ablate(train: DetectionDataset, val: DetectionDataset, o: AblateOptions): Promise<AblationArm[]> {
-  const log = o.log ?? (() => {});
-  const runs: Record<string, number[]> = { A: [], B: [], C: [], 'A+argmax': [] };
-  const arms = [
-    { key: 'A', lossNorm: 'batch', predictorInit: 'xavier' },
-    { key: 'B', lossNorm: 'sample', predictorInit: 'xavier' },
-    { key: 'C', lossNorm: 'batch', predictorInit: 'uniform' },
-  ] as const;
-  for (const seed of o.seeds) {
-    for (const arm of arms) {
-      manualSeed(seed); // the arm's initial weights come from its seed too
-      const net = buildFromSpec(o.spec);
-      o.prepare?.(net);
-      try {
-        const r = await trainSSD(net, train, null, {
-          ...o.train, seed, lossNorm: arm.lossNorm, predictorInit: arm.predictorInit, decoder: 'per-class',
-          savePrefix: `${o.savePrefix}_seed${seed}_${arm.key}`,
-        });
-        const v = await validate(net, val, { dataShape: o.train.dataShape, batchSize: o.train.batchSize });
-        runs[arm.key]!.push(v.mAP);
-        log(`seed ${seed} arm ${arm.key} (${arm.lossNorm}, ${arm.predictorInit}): ${r.epochs.length} epochs, mAP ${v.mAP.toFixed(4)}`);
-        if (arm.key === 'A') {
-          net.setClassDecoder('argmax');
-          const va = await validate(net, val, { dataShape: o.train.dataShape, batchSize: o.train.batchSize });
-          runs['A+argmax']!.push(va.mAP);
-          log(`seed ${seed} arm A with argmax decoding: mAP ${va.mAP.toFixed(4)}`);
-        }
-      } finally {
-        net.dispose();
-      }
+const DESCRIBE: Record<string, [string, string]> = {
+  A: ['batch norm, Xavier init, per-class decoding', 'reference'],
+  B: ['sample-wise loss normalization', 'tip 1'],
+  C: ['Uniform predictor init', 'tip 2'],
+  'A+argmax': ['argmax decoding (same model as A)', 'tip 3'],
+};
+
+/** Trains one arm for one seed and scores it (A also with argmax decoding). */
+async function runArm(train: DetectionDataset, val: DetectionDataset, o: AblateOptions, seed: number, arm: (typeof ARMS)[number], runs: Record<string, number[]>): Promise<number> {
+  manualSeed(seed); // the arm's initial weights come from its seed too
+  const net = buildFromSpec(o.spec);
+  o.prepare?.(net);
+  try {
+    const r = await trainSSD(net, train, null, {
+      ...o.train, seed, lossNorm: arm.lossNorm, predictorInit: arm.predictorInit, decoder: 'per-class',
+      savePrefix: `${o.savePrefix}_seed${seed}_${arm.key}`,
+    });
+    const v = await validate(net, val, { dataShape: o.train.dataShape, batchSize: o.train.batchSize });
+    runs[arm.key]!.push(v.mAP);
+    o.log?.(`seed ${seed} arm ${arm.key} (${arm.lossNorm}, ${arm.predictorInit}): ${r.epochs.length} epochs, mAP ${v.mAP.toFixed(4)}`);
+    if (arm.key === 'A') {
+      net.setClassDecoder('argmax');
+      const va = await validate(net, val, { dataShape: o.train.dataShape, batchSize: o.train.batchSize });
+      runs['A+argmax']!.push(va.mAP);
+      o.log?.(`seed ${seed} arm A with argmax decoding: mAP ${va.mAP.toFixed(4)}`);
     }
+    return r.epochs.length;
+  } finally {
+    net.dispose();
   }
-  const ref = runs['A']!;
-  const describe: Record<string, [string, string]> = {
-    A: ['batch norm, Xavier init, per-class decoding', 'reference'],
-    B: ['sample-wise loss normalization', 'tip 1'],
-    C: ['Uniform predictor init', 'tip 2'],
-    'A+argmax': ['argmax decoding (same model as A)', 'tip 3'],
-  };
-  return Object.entries(runs).map(([key, mAPs]) => {
-    const [mean, std] = meanStd(mAPs);
-    const [diff, diffStd] = meanStd(mAPs.map((m, i) => m - ref[i]!));
-    return { name: `${key}: ${describe[key]![0]}`, tip: describe[key]![1], mAPs, mean, std, diff, diffStd };
-  });
 }
 
-/** A text table of the arms. */
-export function formatAblation(arms: readonly AblationArm[]): string {
-  const rows = arms.map((a) => [a.tip, a.name, `${a.mean.toFixed(4)} ± ${a.std.toFixed(4)}`, a.tip === 'reference' ? '' : `${a.diff >= 0 ? '+' : ''}${a.diff.toFixed(4)} ± ${a.diffStd.toFixed(4)}`, a.mAPs.map((m) => m.toFixed(3)).join(' ')]);
-  const head = ['tip', 'arm', 'mAP mean ± std', 'vs A (± std)', 'per seed'];
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ');
-  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+export async function ablate(train: DetectionDataset, val: DetectionDataset, o: AblateOptions): Promise<AblationResult> {
+  const t0 = performance.now();
+  const runs: Record<string, number[]> = { A: [], B: [], C: [], 'A+argmax': [] };
+  for (const seed of o.seeds) for (const arm of ARMS) await runArm(train, val, o, seed, arm, runs);
+  const ref = runs['A']!;
+  const arms = Object.entries(runs).map(([key, mAPs]) => {
+    const { mean, std } = meanStd(mAPs);
+    return { name: `${key}: ${DESCRIBE[key]![0]}`, tip: DESCRIBE[key]![1], mAPs, mean, std, diff: key === 'A' ? null : pairedDifference(mAPs, ref) };
+  });
+  const batchesPerEpoch = Math.min(Math.floor(train.length / o.train.batchSize) || 1, o.train.maxBatchesPerEpoch ?? Infinity);
+  const steps = Math.ceil(o.train.epochs) * batchesPerEpoch;
+  return { arms, seeds: [...o.seeds], steps, batchSize: o.train.batchSize, dataShape: o.train.dataShape, seconds: (performance.now() - t0) / 1000 };
+}
+
+const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+
+/**
+ * A text table of the arms (mAP in %): mean ± std, the paired difference to A with its 95% interval, and the
+ * seeds a ±`effect` interval would need at this spread; then the seeds, steps and time.
+ */
+export function formatAblation(r: AblationResult, effect = 0.01): string {
+  const rows = r.arms.map((a) => [
+    a.tip,
+    a.name,
+    `${(100 * a.mean).toFixed(2)} ± ${(100 * a.std).toFixed(2)}`,
+    a.diff ? `${pct(a.diff.mean)} [${pct(a.diff.lo)}, ${pct(a.diff.hi)}]` : '',
+    a.diff ? String(seedsNeeded(a.diff.std, effect)) : '',
+    a.mAPs.map((m) => (100 * m).toFixed(1)).join(' '),
+  ]);
+  const head = ['tip', 'arm', 'mAP % mean ± std', 'vs A, mean [95% CI]', `seeds for ±${(100 * effect).toFixed(1)}`, 'per seed'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
+  const foot = `${r.seeds.length} seeds (${r.seeds.join(', ')}), ${r.steps} steps of batch ${r.batchSize} at ${r.dataShape}x${r.dataShape} per run, ${r.seconds.toFixed(0)} s in all`;
+  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line), foot].join('\n');
 }

@@ -26,6 +26,8 @@ export interface DatasetOptions {
   valFile?: string;
   /** Open only the validation set (evaluation): `train` is the validation set too. */
   valOnly?: boolean;
+  /** synth: the list each image's number of shapes is drawn from (makeSyntheticVOC's objectCounts). */
+  synthObjectCounts?: readonly number[];
   log?: (line: string) => void;
 }
 
@@ -44,17 +46,17 @@ export function parseClassList(v: string): string[] {
 }
 
 /** Makes the synthetic dataset under `root` unless it is there already. */
-export async function ensureSynthetic(root: string, images: number, seed: number, log: (l: string) => void): Promise<void> {
+export async function ensureSynthetic(root: string, images: number, seed: number, log: (l: string) => void, objectCounts?: readonly number[]): Promise<void> {
   if (existsSync(join(root, 'VOC2007', 'ImageSets', 'Main', 'test.txt'))) return;
   log(`writing ${images} synthetic images to ${root} ...`);
-  await makeSyntheticVOC({ out: root, images, seed });
+  await makeSyntheticVOC({ out: root, images, seed, objectCounts });
 }
 
 export async function openDatasets(o: DatasetOptions): Promise<OpenedDatasets> {
   const log = o.log ?? (() => {});
   switch (o.kind) {
     case 'synth': {
-      await ensureSynthetic(o.root, o.synthImages ?? 600, o.synthSeed ?? 0, log);
+      await ensureSynthetic(o.root, o.synthImages ?? 600, o.synthSeed ?? 0, log, o.synthObjectCounts);
       const train = await VOCDetection.load(o.root, o.trainSplits ?? ['2007/trainval'], { classes: SYNTH_CLASSES, onWarning: log });
       const val = await VOCDetection.load(o.root, o.valSplits ?? ['2007/test'], { classes: SYNTH_CLASSES, onWarning: log });
       return { train, val, classes: SYNTH_CLASSES };

@@ -16,10 +16,14 @@ export interface ModelSpec {
 
 /**
  * The demo's small detector: MobileNet0.25 + FeatureExpander at size×size (a multiple of 32), 6 feature maps
- * (size/16, size/32, then halving to 1), anchor sizes 0.1…1.05 of the input.
+ * (size/16, size/32, then halving to 1), anchor sizes 0.1…1.05 of the input unless `anchorSizes` (7 fractions of
+ * the input side, increasing) says otherwise.
  */
-export function demoPreset(size = 256): SSDPreset {
+export function demoPreset(size = 256, anchorSizes: readonly number[] = [0.1, 0.2, 0.37, 0.54, 0.71, 0.88, 1.05]): SSDPreset {
   if (!Number.isInteger(size / 32) || size < 64) throw new RangeError(`demoPreset: size must be a multiple of 32 >= 64, got ${size}`);
+  if (anchorSizes.length !== 7 || anchorSizes.some((f, i) => !(f > 0) || (i > 0 && f <= anchorSizes[i - 1]!))) {
+    throw new RangeError(`demoPreset: anchorSizes must be 7 increasing positive fractions, got [${anchorSizes.join(', ')}]`);
+  }
   const base = getPreset('ssd_300_mobilenet0.25_custom');
   const featureSizes = [size / 16, size / 32];
   while (featureSizes.length < 6) featureSizes.push(Math.max(1, Math.ceil(featureSizes[featureSizes.length - 1]! / 2)));
@@ -29,7 +33,7 @@ export function demoPreset(size = 256): SSDPreset {
     baseSize: size,
     featureSizes,
     steps: featureSizes.map((f) => size / f),
-    sizes: [0.1, 0.2, 0.37, 0.54, 0.71, 0.88, 1.05].map((f) => f * size),
+    sizes: anchorSizes.map((f) => f * size),
     pretrained: false,
     note: 'ssdkit demo preset (not a GluonCV model)',
   };

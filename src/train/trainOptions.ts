@@ -54,6 +54,8 @@ export interface TrainOptions {
   timeBudgetSec?: number;
   /** With a time budget: multiply the rate by lrDecay once this fraction of the budget has passed (default none). */
   decayAtBudgetFraction?: number;
+  /** The learning rate at a fractional epoch, instead of lr/warmupEpochs/lrDecayEpoch (e.g. demoConfig's cosine). */
+  lrAt?: (epoch: number) => number;
   /** 'sgd' (train_ssd.py's) or 'adam'. */
   optimizer?: 'sgd' | 'adam';
   /** 'ssd': GluonCV's SSDDefaultTrainTransform (default); 'light': resize + flip only (quick demo runs). */

@@ -132,7 +132,8 @@ async function trainEpoch(r: Run, epoch: number): Promise<{ rec: EpochRecord; ou
       // One agreement per step: every rank has a batch, and rank 0's clock decides the time budget.
       const [ranksWithBatch, late, over] = proc.sum([next.done ? 0 : 1, proc.isMain && lateDecay ? 1 : 0, proc.isMain && overBudget ? 1 : 0]);
       if (ranksWithBatch! < proc.worldSize) break;
-      const lr = learningRateAt(o, epoch + nb / r.batches, r.schedule) * (late! > 0 ? o.lrDecay : 1);
+      const at = epoch + nb / r.batches;
+      const lr = o.lrAt ? o.lrAt(at) : learningRateAt(o, at, r.schedule) * (late! > 0 ? o.lrDecay : 1);
       r.trainer.setLearningRate(lr);
       const batch = next.value!;
       const tb = trainingBatch(batch, r.device);

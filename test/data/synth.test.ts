@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSyntheticVOC, synthSplits, SYNTH_CLASSES } from '../../src/data/synth.js';
-import { makeScene } from '../../src/data/synthScene.js';
+import { makeScene, DEFAULT_OBJECT_COUNTS } from '../../src/data/synthScene.js';
 import { VOCDetection, CustomVOCDetection } from '../../src/data/voc.js';
 import { imageInfo } from '../../src/data/imageIO.js';
 import { synthCommand } from '../../src/cli/synth.js';
@@ -106,6 +106,13 @@ test('scenes: every class, wide size/aspect range, truncation, occlusion (diffic
   assert.ok(multi > n * 0.3, `${multi}/${n} scenes with ≥3 objects`);
   assert.equal(makeScene(11, 5, 300).svg, makeScene(11, 5, 300).svg);
   assert.notEqual(makeScene(11, 5, 300).svg, makeScene(12, 5, 300).svg);
+});
+
+test('objectCounts: [1, 20] gives very unequal scenes (tip 1); the default list is the generator\'s own', () => {
+  const counts = Array.from({ length: 40 }, (_, i) => makeScene(11, i, 300, [1, 20]).objects.length);
+  assert.ok(counts.every((c) => c <= 1 || c >= 6), `annotated objects per scene: ${counts.join(' ')}`);
+  assert.ok(counts.filter((c) => c <= 1).length >= 10 && counts.filter((c) => c >= 6).length >= 10, counts.join(' '));
+  assert.equal(makeScene(11, 3, 300, DEFAULT_OBJECT_COUNTS).svg, makeScene(11, 3, 300).svg);
 });
 
 test('`ssdkit synth` writes the dataset; bad arguments are usage errors', async () => {

@@ -171,7 +171,7 @@ test('ablate: every arm trains with the same budget and seed; A is also scored w
   const train = await VOCDetection.load(join(dir, 'data'), ['2007/trainval'], { classes: SYNTH_CLASSES });
   const val = await VOCDetection.load(join(dir, 'data'), ['2007/test'], { classes: SYNTH_CLASSES });
   const logs: string[] = [];
-  const arms = await ablate(train, val, {
+  const r = await ablate(train, val, {
     spec: { name: 'demo', preset: demoPreset(64), classes: [...SYNTH_CLASSES] },
     seeds: [3, 4],
     train: { ...ablationTrainOptions(1), dataShape: 64, batchSize: 4, maxBatchesPerEpoch: 1 },
@@ -179,12 +179,17 @@ test('ablate: every arm trains with the same budget and seed; A is also scored w
     prepare: resetBatchNormStats,
     log: (l) => logs.push(l),
   });
+  const arms = r.arms;
   assert.deepEqual(arms.map((a) => a.tip), ['reference', 'tip 1', 'tip 2', 'tip 3']);
   for (const a of arms) assert.equal(a.mAPs.length, 2);
-  assert.equal(arms[0]!.diff, 0);
-  assert.ok(Math.abs(arms[1]!.diff - (arms[1]!.mean - arms[0]!.mean)) < 1e-12);
+  assert.equal(arms[0]!.diff, null);
+  assert.ok(Math.abs(arms[1]!.diff!.mean - (arms[1]!.mean - arms[0]!.mean)) < 1e-12);
+  assert.equal(r.steps, 1);
+  assert.deepEqual(r.seeds, [3, 4]);
   assert.equal(logs.filter((l) => /arm B \(sample, xavier\)/.test(l)).length, 2);
-  assert.match(formatAblation(arms), /tip 1 .*sample-wise loss normalization/);
+  const table = formatAblation(r);
+  assert.match(table, /tip 1 .*sample-wise loss normalization/);
+  assert.match(table, /2 seeds \(3, 4\), 1 steps of batch 4 at 64x64 per run/);
 });
 
 test("ssdkit tips reproduces the seed tutorial's positives (36 vs [13, 23]), shapes and decoder outcomes", () => {
