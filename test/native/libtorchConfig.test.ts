@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
@@ -32,8 +32,10 @@ test('libtorch-config: a pip torch folder gives its include/lib folders, rpath, 
     assert.equal(config(torch, 'include'), `${torch}/include ${torch}/include/torch/csrc/api/include`);
     const libs = config(torch, 'libs');
     assert.match(libs, new RegExp(`^-L${torch}/lib -Wl,-rpath,${torch}/lib -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed$`));
-    // Debian's libc10 is built with the new ABI (std::__cxx11 in its symbols); no oneDNN link outside /usr
-    assert.equal(config(torch, 'defines'), 'SSDKIT_WITH_DNNL=0 _GLIBCXX_USE_CXX11_ABI=1 SSDKIT_CUDA_HEADERS=0');
+    // Debian's libc10 is built with the new ABI (std::__cxx11 in its symbols); no oneDNN link outside /usr; the
+    // collectives when the folder's headers include Gloo's (here /usr/include, with libgloo-dev installed)
+    const gloo = existsSync('/usr/include/gloo/config.h') ? ' SSDKIT_WITH_C10D=1 USE_C10D_GLOO=1' : '';
+    assert.equal(config(torch, 'defines'), `SSDKIT_WITH_DNNL=0 _GLIBCXX_USE_CXX11_ABI=1 SSDKIT_CUDA_HEADERS=0${gloo}`);
   } finally {
     rmSync(site, { recursive: true, force: true });
   }
