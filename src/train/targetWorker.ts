@@ -23,14 +23,17 @@ export interface SSDTargetWorkerOptions {
   layout?: AnchorLayer[];
 }
 
+/** A TargetGenerator holding its own copy of the anchors; dispose() frees it (a worker's lives as long as it). */
+export type SSDTargets = TargetGenerator & { dispose(): void };
+
 /** Worker factory: a TargetGenerator for one image's augmented label. */
-export function createSSDTargets(o: SSDTargetWorkerOptions): TargetGenerator {
+export function createSSDTargets(o: SSDTargetWorkerOptions): SSDTargets {
   const n = o.anchors.length / 4;
   if (!Number.isInteger(n) || n === 0) throw new RangeError(`createSSDTargets: anchors must hold N*4 values, got ${o.anchors.length}`);
   const anchors: Tensor = keep(fromTypedArray(o.anchors, [n, 4], { copy: true }));
   if (o.layout) setAnchorLayout(anchors, o.layout);
   const gen = new SSDTargetGenerator({ iouThresh: o.iouThresh ?? 0.5, negativeMiningRatio: -1, stds: o.stds });
-  return (label: Label): Field[] => {
+  const targets = (label: Label): Field[] => {
     const rows = label.filter((r) => r[4]! >= 0);
     if (rows.length === 0) return [{ data: new Float32Array(n), shape: [n] }, { data: new Float32Array(n * 4), shape: [n, 4] }];
     return tidy(() => {
@@ -43,6 +46,7 @@ export function createSSDTargets(o: SSDTargetWorkerOptions): TargetGenerator {
       ];
     });
   };
+  return Object.assign(targets, { dispose: () => anchors.dispose() });
 }
 
 /** The ModuleRef that makes the loader workers build createSSDTargets with these anchors. */

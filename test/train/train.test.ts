@@ -56,9 +56,9 @@ test('tip 2: reinitPredictors re-draws only the predictor weights, with the chos
 
 test('worker targets equal SSDTargetGenerator on the same label; no objects gives all-background, finite targets', () => {
   const before = memory().liveTensors;
+  const gen = createSSDTargets({ anchors: new Float32Array([50, 50, 40, 40, 150, 150, 60, 60, 100, 100, 200, 200, 20, 180, 30, 30]) });
   tidy(() => {
   const anchors = tensor([[50, 50, 40, 40], [150, 150, 60, 60], [100, 100, 200, 200], [20, 180, 30, 30]], { dtype: 'float32' });
-  const gen = createSSDTargets({ anchors: anchors.reshape(-1).toTypedArray() as Float32Array });
   const label = [[30, 30, 70, 72, 2, 0], [120, 125, 180, 178, 0, 1]];
   const [cls, box] = gen(label, 300, 300);
   const ref = noGrad(() => new SSDTargetGenerator({ negativeMiningRatio: -1 }).generate(anchors, null, tensor([label.map((r) => r.slice(0, 4))], { dtype: 'float32' }), tensor([label.map((r) => r[4]!)], { dtype: 'float32' })));
@@ -69,6 +69,8 @@ test('worker targets equal SSDTargetGenerator on the same label; no objects give
   assert.ok(c0!.data.every((v) => v === 0) && b0!.data.every((v) => v === 0));
   });
   assert.equal(memory().liveTensors, before + 1, 'only the generator\'s kept anchor copy stays alive');
+  gen.dispose();
+  assert.equal(memory().liveTensors, before, 'dispose() frees it');
 });
 
 test('worker targets with the anchors\' grid layout (fast IoU path) equal those without it', () => {
@@ -77,8 +79,12 @@ test('worker targets with the anchors\' grid layout (fast IoU path) equal those 
     const anchors = ssdAnchors(preset);
     const flat = anchors.reshape(-1).toTypedArray() as Float32Array;
     const label = [[10, 12, 60, 70, 1, 0], [64, 30, 120, 100, 3, 0], [0, 0, 127, 127, 4, 0]];
-    const [c1, b1] = createSSDTargets({ anchors: flat })(label, 128, 128);
-    const [c2, b2] = createSSDTargets({ anchors: flat, layout: ssdAnchorLayout(preset) })(label, 128, 128);
+    const plain = createSSDTargets({ anchors: flat });
+    const grid = createSSDTargets({ anchors: flat, layout: ssdAnchorLayout(preset) });
+    const [c1, b1] = plain(label, 128, 128);
+    const [c2, b2] = grid(label, 128, 128);
+    plain.dispose();
+    grid.dispose();
     assert.ok(c1!.data.some((v) => v > 0));
     assert.deepEqual(c2!.data, c1!.data);
     assert.deepEqual(b2!.data, b1!.data);
