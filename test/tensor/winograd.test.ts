@@ -9,27 +9,11 @@ import {
   conv2d, manualSeed, noGrad, randn, setConvAlgorithm, tidy, winogradAvailable, withConvAlgorithm, type ConvAlgorithm, type Tensor,
 } from '../../src/tensor/index.js';
 import { N } from '../../src/tensor/native.js';
+import { caseLabel, checkAgainstFloat64, type ConvCase } from './convReference.js';
 
 const skip = winogradAvailable() ? false : 'oneDNN Winograd is not available in this build or on this CPU';
 
-/** max |a - b| / max |b|. */
-function relErr(a: Tensor, b: Tensor): number {
-  return tidy(() => a.to('float64').sub(b).abs().max().item() / Math.max(b.abs().max().item(), 1e-30));
-}
-
-interface Case {
-  n: number;
-  c: number;
-  k: number;
-  h: number;
-  w: number;
-  pad: number;
-  bias: boolean;
-  /** Which of input, weight, bias require gradients. */
-  grads: [boolean, boolean, boolean];
-}
-
-const CASES: Case[] = [
+const CASES: ConvCase[] = [
   { n: 2, c: 64, k: 64, h: 20, w: 20, pad: 1, bias: true, grads: [true, true, true] },
   { n: 1, c: 16, k: 24, h: 7, w: 9, pad: 1, bias: true, grads: [true, true, true] },
   { n: 3, c: 32, k: 84, h: 12, w: 10, pad: 0, bias: false, grads: [true, true, false] },
@@ -42,50 +26,11 @@ const CASES: Case[] = [
 const SCRATCH_BUDGETS: [string, number][] = [['whole batch', 128 * 2 ** 20], ['image by image', 1]];
 
 for (const k of CASES) for (const [budgetLabel, budget] of SCRATCH_BUDGETS) {
-  const label = `(${k.n},${k.c},${k.h},${k.w}) * (${k.k},${k.c},3,3) pad ${k.pad}${k.bias ? '' : ' no bias'} grads [${k.grads}]`;
+  const label = caseLabel(k);
   test(`winograd conv2d ${label}, ${budgetLabel}: output and gradients match float64 direct convolution`, { skip }, () => {
     const before = N.ops.setWinogradScratchBudget!(budget) as number;
     try {
-      tidy(() => {
-        manualSeed(7);
-        const x = randn([k.n, k.c, k.h, k.w]);
-        const w = randn([k.k, k.c, 3, 3]).mul(1 / Math.sqrt(9 * k.c));
-        const b = k.bias ? randn([k.k]) : null;
-        const oh = k.h + 2 * k.pad - 2;
-        const ow = k.w + 2 * k.pad - 2;
-        const v = randn([k.n, k.k, oh, ow]); // s = sum(y * v): every output's gradient matters
-
-        const leaves = (dtype: 'float32' | 'float64') => {
-          const [xi, wi, bi] = [x, w, b].map((t) => (t === null ? null : t.to(dtype).detach()));
-          [xi, wi, bi].forEach((t, i) => t?.requiresGrad_(k.grads[i]!));
-          return [xi!, wi!, bi] as const;
-        };
-        const [x32, w32, b32] = leaves('float32');
-        const y32 = withConvAlgorithm('winograd', () => conv2d(x32, w32, b32, { padding: k.pad }));
-        const [x64, w64, b64] = leaves('float64');
-        const y64 = conv2d(x64, w64, b64, { padding: k.pad });
-        assert.deepEqual(y32.shape, [k.n, k.k, oh, ow]);
-        assert.ok(relErr(y32, y64) < 1e-5, `output relative error ${relErr(y32, y64)}`);
-        // Winograd really ran: its float32 rounding differs from libtorch's direct float32 kernel
-        const direct32 = withConvAlgorithm('direct', () => noGrad(() => conv2d(x32, w32, b32, { padding: k.pad })));
-        assert.ok(!y32.equal(direct32), 'winograd output is bitwise the direct kernel: the Winograd op did not run');
-
-        y32.mul(v).sum().backward();
-        y64.mul(v.to('float64')).sum().backward();
-        const pairs: [string, Tensor | null, Tensor | null][] = [['input', x32, x64], ['weight', w32, w64], ['bias', b32, b64]];
-        pairs.forEach(([name, a, ref], i) => {
-          if (a === null || ref === null) return;
-          if (!k.grads[i]) {
-            assert.equal(a.grad, null, `${name} does not require grad, yet got one`);
-            return;
-          }
-          const ga = a.grad!;
-          const gr = ref.grad!;
-          assert.deepEqual(ga.shape, gr.shape, `${name} gradient shape`);
-          const e = relErr(ga, gr);
-          assert.ok(e < 1e-4, `${name} gradient relative error ${e}`);
-        });
-      });
+      checkAgainstFloat64(k, 'winograd', 7);
     } finally {
       N.ops.setWinogradScratchBudget!(before);
     }

@@ -8,25 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { conv2d, fromTypedArray, manualSeed, noGrad, randn, tidy, winogradAvailable, withConvAlgorithm, type Tensor } from '../../src/tensor/index.js';
 import { N } from '../../src/tensor/native.js';
+import { caseLabel, checkAgainstFloat64, type ConvCase } from './convReference.js';
 
-/** max |a - b| / max |b|. */
-function relErr(a: Tensor, b: Tensor): number {
-  return tidy(() => a.to('float64').sub(b).abs().max().item() / Math.max(b.abs().max().item(), 1e-30));
-}
-
-interface Case {
-  n: number;
-  c: number;
-  k: number;
-  h: number;
-  w: number;
-  pad: number;
-  bias: boolean;
-  /** Which of input, weight, bias require gradients. */
-  grads: [boolean, boolean, boolean];
-}
-
-const CASES: Case[] = [
+const CASES: ConvCase[] = [
   { n: 2, c: 64, k: 48, h: 20, w: 19, pad: 1, bias: true, grads: [true, true, true] },
   { n: 1, c: 16, k: 24, h: 7, w: 9, pad: 1, bias: true, grads: [true, true, true] },
   { n: 3, c: 5, k: 7, h: 12, w: 10, pad: 0, bias: false, grads: [true, true, false] },
@@ -41,41 +25,11 @@ const BUDGETS: [string, number][] = [['whole batch', 64 * 2 ** 20], ['tile row b
 const gemm = (x: Tensor, w: Tensor, b: Tensor | null, pad: number) => withConvAlgorithm('winograd-gemm', () => conv2d(x, w, b, { padding: pad }));
 
 for (const k of CASES) for (const [budgetLabel, budget] of BUDGETS) {
-  const label = `(${k.n},${k.c},${k.h},${k.w}) * (${k.k},${k.c},3,3) pad ${k.pad}${k.bias ? '' : ' no bias'} grads [${k.grads}]`;
+  const label = caseLabel(k);
   test(`winograd-gemm conv2d ${label}, ${budgetLabel}: output and gradients match float64 direct convolution`, () => {
     const before = N.ops.setWinogradGemmBudget!(budget) as number;
     try {
-      tidy(() => {
-        manualSeed(11);
-        const x = randn([k.n, k.c, k.h, k.w]);
-        const w = randn([k.k, k.c, 3, 3]).mul(1 / Math.sqrt(9 * k.c));
-        const b = k.bias ? randn([k.k]) : null;
-        const [oh, ow] = [k.h + 2 * k.pad - 2, k.w + 2 * k.pad - 2];
-        const v = randn([k.n, k.k, oh, ow]); // s = sum(y * v): every output's gradient matters
-        const leaves = (dtype: 'float32' | 'float64') => {
-          const [xi, wi, bi] = [x, w, b].map((t) => (t === null ? null : t.to(dtype).detach()));
-          [xi, wi, bi].forEach((t, i) => t?.requiresGrad_(k.grads[i]!));
-          return [xi!, wi!, bi] as const;
-        };
-        const [x32, w32, b32] = leaves('float32');
-        const y32 = gemm(x32, w32, b32, k.pad);
-        const [x64, w64, b64] = leaves('float64');
-        const y64 = conv2d(x64, w64, b64, { padding: k.pad });
-        assert.deepEqual(y32.shape, [k.n, k.k, oh, ow]);
-        assert.ok(relErr(y32, y64) < 1e-5, `output relative error ${relErr(y32, y64)}`);
-        const direct32 = withConvAlgorithm('direct', () => noGrad(() => conv2d(x32, w32, b32, { padding: k.pad })));
-        assert.ok(!y32.equal(direct32), 'output is bitwise the direct kernel: the Winograd op did not run');
-
-        y32.mul(v).sum().backward();
-        y64.mul(v.to('float64')).sum().backward();
-        ([['input', x32, x64], ['weight', w32, w64], ['bias', b32, b64]] as const).forEach(([name, a, ref], i) => {
-          if (a === null || ref === null) return;
-          if (!k.grads[i]) return assert.equal(a.grad, null, `${name} does not require grad, yet got one`);
-          assert.deepEqual(a.grad!.shape, ref.grad!.shape, `${name} gradient shape`);
-          const e = relErr(a.grad!, ref.grad!);
-          assert.ok(e < 1e-4, `${name} gradient relative error ${e}`);
-        });
-      });
+      checkAgainstFloat64(k, 'winograd-gemm', 11);
     } finally {
       N.ops.setWinogradGemmBudget!(before);
     }
