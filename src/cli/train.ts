@@ -5,14 +5,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, type Command } from './command.js';
 import { parseFlags, str, num, numList, choice, device as deviceFlag } from './flags.js';
-import { openDatasets, parseClassList, DATASET_KINDS, type DatasetKind } from '../train/datasets.js';
+import { openDatasets, parseClassList, ensureSynthetic, DATASET_KINDS, type DatasetKind } from '../train/datasets.js';
 import { trainSSD, type TrainOptions } from '../train/trainSSD.js';
 import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
 import { modelNames } from '../models/index.js';
 import { loadPretrainedBase, formatPretrainedBaseReport } from '../models/pretrainedBase.js';
 import { manualSeed, parseGpus, distributedBackends, DeviceError } from '../tensor/index.js';
 import { DEFAULT_MASTER_PORT, distributedFromEnv, launchWorkers, type LaunchOptions } from '../train/launch.js';
-import { ensureSynthetic } from '../train/datasets.js';
 
 /** argv without the launcher's flags (as `--flag value` or `--flag=value`). */
 function withoutFlags(argv: string[], names: string[]): string[] {

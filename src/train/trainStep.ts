@@ -7,12 +7,12 @@
 //   const step = new TrainStep(net, trainer, lossFn, proc, { overlap: true });
 //   const r = step.run(batch);   // { cls, box, bad: null } or { bad: 'why', fatal? }
 import { type GradReducer, type Tensor, dispose, keep, noGrad, tidy } from '../tensor/index.js';
-import type { Amp, Trainer, Parameter } from '../nn/index.js';
+import { firstNonFinite, type Amp, type Trainer, type Parameter } from '../nn/index.js';
 import type { SSDMultiBoxLoss } from '../detection/index.js';
 import type { SSD } from '../models/index.js';
 import type { TrainProcess } from './processGroup.js';
 import type { TrainingBatch } from './trainData.js';
-import { culpritSentence, firstNonFinite, nonFiniteLossMessage, type LossTerm } from './nonFinite.js';
+import { culpritSentence, nonFiniteLossMessage, type LossTerm } from './nonFinite.js';
 
 export interface StepResult {
   /** CrossEntropy and SmoothL1 of the global batch (summed over ranks). */
