@@ -35,7 +35,6 @@ export function learningRateAt(o: Pick<TrainOptions, 'lr' | 'lrDecay' | 'lrDecay
 
 /** Everything one epoch needs. */
 interface Run {
-  net: SSD;
   o: TrainOptions;
   proc: TrainProcess;
   loader: DataLoader;
@@ -84,7 +83,7 @@ async function trainIn(proc: TrainProcess, net: SSD, trainSet: DetectionDataset,
   report.record({ event: 'start', options: { ...o, log: undefined }, trainImages: trainSet.length, valImages: valSet?.length ?? 0, model: net.name, worldSize: proc.worldSize });
   const loader = trainLoader(trainSet, anchorSet, o, proc);
   const step = new TrainStep(net, trainer, new SSDMultiBoxLoss({ normalization: o.lossNorm }), proc, { overlap: o.overlapGradReduce, bucketCapMb: o.bucketCapMb, amp });
-  const run: Run = { net, o, proc, loader, step, trainer, schedule, report, amp, device, batches: batchesPerEpoch(trainSet, o, proc), started: performance.now() };
+  const run: Run = { o, proc, loader, step, trainer, schedule, report, amp, device, batches: batchesPerEpoch(trainSet, o, proc), started: performance.now() };
   const epochs: EpochRecord[] = [];
   const parts = { net, trainer, schedule, scaler: amp.scaler };
   try {
@@ -92,8 +91,7 @@ async function trainIn(proc: TrainProcess, net: SSD, trainSet: DetectionDataset,
       const { rec, outOfTime } = await trainEpoch(run, epoch);
       const last = epoch === o.epochs - 1 || outOfTime;
       if (valSet && (epoch % o.valInterval === 0 || epoch % o.saveInterval === 0 || last)) {
-        const shard = { rank: proc.rank, worldSize: proc.worldSize, gather: <T>(v: T) => proc.gather(v) };
-        const v = await validate(net, valSet, { dataShape: o.dataShape, batchSize: Math.max(1, o.batchSize / proc.worldSize), limit: o.valLimit, metric: o.valMetric, progress: o.progress !== false, shard, device });
+        const v = await validate(net, valSet, { dataShape: o.dataShape, batchSize: Math.max(1, o.batchSize / proc.worldSize), limit: o.valLimit, metric: o.valMetric, progress: o.progress !== false, shard: proc, device });
         rec.mAP = v.mAP;
         net.train();
         ckpt.offerBest(net, v.mAP);
