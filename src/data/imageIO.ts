@@ -3,7 +3,7 @@
 // claims more than `maxPixels` is refused before any pixel is decoded (sharp's limitInputPixels), and a truncated
 // or corrupt file is an error naming the file (failOn 'warning'). Spec §7.4/§7.5 take HWC uint8 RGB input.
 import { statSync } from 'node:fs';
-import sharp from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import type { RGBImage } from './types.js';
 
 /** Default decode limit: 40 megapixels (VOC images are ~0.2 MP, COCO ≤ 0.4 MP). */
@@ -28,7 +28,7 @@ function errMessage(err: unknown): string {
 /** Width, height and format from the header only; refuses images over `maxPixels`. */
 export async function imageInfo(src: ImageSource, opts: DecodeOptions = {}): Promise<{ width: number; height: number; format: string }> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     // Header only: the size check below gives the clearer message.
     meta = await sharp(src, { limitInputPixels: false, failOn: 'warning' }).metadata();
@@ -60,7 +60,7 @@ function checkPath(src: ImageSource): void {
 export async function decodeImage(src: ImageSource, opts: DecodeOptions = {}): Promise<RGBImage<Uint8Array>> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   checkPath(src);
-  let out: { data: Buffer; info: sharp.OutputInfo };
+  let out: { data: Buffer; info: OutputInfo };
   try {
     out = await sharp(src, { limitInputPixels: maxPixels, failOn: 'warning' })
       .toColourspace('srgb')
@@ -89,7 +89,7 @@ export function toUint8(img: RGBImage): RGBImage<Uint8Array> {
   return { data: out, width: img.width, height: img.height };
 }
 
-function sharpOf(img: RGBImage): sharp.Sharp {
+function sharpOf(img: RGBImage): Sharp {
   const u8 = toUint8(img);
   return sharp(u8.data, { raw: { width: u8.width, height: u8.height, channels: 3 } });
 }

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { Random } from '../../src/data/random.js';
 import { XmlError } from '../../src/data/xml.js';
 import { parseVOCAnnotation, formatVOCAnnotation, parseImageSetIds, VOCDetection } from '../../src/data/voc.js';
@@ -314,7 +314,7 @@ const seeds: { name: string; bytes: Buffer }[] = [];
 
 before(async () => {
   const img = noiseImage(16, 12, 7);
-  const raw = (ch: 1 | 3 | 4): sharp.Sharp => {
+  const raw = (ch: 1 | 3 | 4): Sharp => {
     const data = Buffer.alloc(16 * 12 * ch);
     for (let i = 0; i < data.length; i++) data[i] = img.data[i % img.data.length]!;
     return sharp(data, { raw: { width: 16, height: 12, channels: ch } });
