@@ -19,7 +19,8 @@ test('demoSchedule: 0 -> lr over the warm-up, lr/2 half way through the cosine, 
 test("demoPreset: the recipe's anchor sizes as fractions of the input; bad lists are refused", () => {
   const p = demoPreset(192, DEMO_RECIPE.anchorSizes);
   assert.deepEqual(p.sizes, DEMO_RECIPE.anchorSizes.map((f) => f * 192));
-  assert.deepEqual(p.featureSizes, [12, 6, 3, 2, 1, 1]);
+  assert.deepEqual(p.featureSizes, [24, 12, 6, 3, 2, 1]);
+  assert.deepEqual(p.steps, [8, 16, 32, 64, 96, 192]);
   assert.throws(() => demoPreset(192, [0.1, 0.2]), /7 increasing positive fractions/);
   assert.throws(() => demoPreset(192, [0.1, 0.2, 0.3, 0.3, 0.5, 0.6, 0.7]), /7 increasing/);
 });
