@@ -23,12 +23,13 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const SHAPE = 96;
 const EPOCHS = 60;
 /**
- * Measured here: mAP 0.489 (1 libtorch thread) and 0.633 (2 threads) on the 16 training images, guessing 0.0032;
- * mean loss (CE + SmoothL1) 19.6 in the first epoch, 2.25 and 1.75 in the last. Thread count changes the
- * result this much (reduction order, from scratch), so the floors leave room for other thread counts and CPUs.
+ * Measured here (demo preset with its stride-8 grid): mAP 0.928 (1 libtorch thread) and 0.967 (2 threads) on the
+ * 16 training images, guessing 0.0032; mean loss (CE + SmoothL1) 17.4 in the first epoch, 1.42 and 1.54 in the
+ * last. (The stride-16 preset before it reached 0.49 and 0.63.) Thread count changes the result this much
+ * (reduction order, from scratch), so the floor leaves room for other thread counts and CPUs.
  */
-const MIN_MAP = 0.35;
-const MAX_LOSS_RATIO = 0.25;
+const MIN_MAP = 0.8;
+const MAX_LOSS_RATIO = 0.15;
 
 test(`training learns: ${EPOCHS} epochs on 16 synthetic images fit them (mAP >= ${MIN_MAP}, loss < ${MAX_LOSS_RATIO} of its start)`, async () => {
   await makeSyntheticVOC({ out: join(dir, 'data'), images: 20, seed: 19, size: SHAPE });
