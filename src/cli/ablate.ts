@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { UsageError, type Command } from './command.js';
-import { parseFlags, str, num, numList, choice } from './flags.js';
+import { parseFlags, str, num, numList, choice, device as deviceFlag } from './flags.js';
 import { openDatasets, parseClassList } from '../train/datasets.js';
 import { demoPreset, type ModelSpec } from '../train/modelSpec.js';
 import { ablate, formatAblation, type AblationResult } from '../train/ablate.js';
@@ -14,7 +14,7 @@ import { ablationTrainOptions, resetBatchNormStats, DEMO_RECIPE } from '../train
 import { writeLineChartPNG } from '../report/lineChart.js';
 import { modelSpecFor } from './train.js';
 
-const FLAGS = ['out', 'epochs', 'seeds', 'dataset', 'dataset-root', 'classes', 'images', 'objects', 'network', 'data-shape', 'batch-size', 'lr', 'effect'];
+const FLAGS = ['out', 'epochs', 'seeds', 'dataset', 'dataset-root', 'classes', 'images', 'objects', 'network', 'data-shape', 'batch-size', 'lr', 'effect', 'device'];
 
 /** The plot: each tip's paired difference to A with its 95% interval, and every arm's mAP per seed. */
 async function writeAblationPlot(path: string, r: AblationResult): Promise<void> {
@@ -50,9 +50,11 @@ export const ablateCommand: Command = {
   --images N            synth: images to generate (default 800)
   --objects LIST        synth: shapes per image drawn from LIST (e.g. 1,20: very unequal images, tip 1's case)
   --effect X            the interval half-width to plan seeds for (default 0.01 = 1 mAP point)
+  --device D            cpu (default), cuda or cuda:K: where every arm trains and is scored
   --out DIR             default ./ssdkit-ablate`,
   async run(argv) {
     const { values: v } = parseFlags(argv, Object.fromEntries(FLAGS.map((f) => [f, { type: 'string' as const }])));
+    const device = deviceFlag(v);
     const out = resolve(str(v, 'out', 'ssdkit-ablate'));
     mkdirSync(out, { recursive: true });
     const log = (l: string) => process.stderr.write(l + '\n');
@@ -74,7 +76,7 @@ export const ablateCommand: Command = {
     const seeds = numList(v, 'seeds', [1, 2, 3]);
     log(`ablate: ${spec.name} on ${dataset} (${data.train.length} training, ${data.val.length} test images), seeds ${seeds.join(',')}`);
     const r = await ablate(data.train, data.val, {
-      spec, seeds, train: ablationTrainOptions(num(v, 'epochs', 8, { integer: true, min: 1 }), recipe), savePrefix: join(out, 'runs', 'run'), prepare: resetBatchNormStats, log,
+      spec, seeds, train: { ...ablationTrainOptions(num(v, 'epochs', 8, { integer: true, min: 1 }), recipe), device }, savePrefix: join(out, 'runs', 'run'), prepare: resetBatchNormStats, log,
     });
     console.log(formatAblation(r, num(v, 'effect', 0.01, { min: 1e-6 })));
     writeFileSync(join(out, 'ablation.json'), JSON.stringify({ command: `ssdkit ablate ${argv.join(' ')}`, model: spec.name, dataset, objects, ...r }, null, 2));

@@ -68,12 +68,13 @@ async function runArm(train: DetectionDataset, val: DetectionDataset, o: AblateO
       ...o.train, seed, lossNorm: arm.lossNorm, predictorInit: arm.predictorInit, decoder: 'per-class',
       savePrefix: `${o.savePrefix}_seed${seed}_${arm.key}`,
     });
-    const v = await validate(net, val, { dataShape: o.train.dataShape, batchSize: o.train.batchSize });
+    const scoring = { dataShape: o.train.dataShape, batchSize: o.train.batchSize, device: o.train.device };
+    const v = await validate(net, val, scoring);
     runs[arm.key]!.push(v.mAP);
     o.log?.(`seed ${seed} arm ${arm.key} (${arm.lossNorm}, ${arm.predictorInit}): ${r.epochs.length} epochs, mAP ${v.mAP.toFixed(4)}`);
     if (arm.key === 'A') {
       net.setClassDecoder('argmax');
-      const va = await validate(net, val, { dataShape: o.train.dataShape, batchSize: o.train.batchSize });
+      const va = await validate(net, val, scoring);
       runs['A+argmax']!.push(va.mAP);
       o.log?.(`seed ${seed} arm A with argmax decoding: mAP ${va.mAP.toFixed(4)}`);
     }

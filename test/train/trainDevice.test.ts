@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualSeed, cudaIsAvailable } from '../../src/tensor/index.js';
@@ -45,11 +45,16 @@ test("--amp on the CPU: the first bfloat16 autocast step's loss is within 3% of 
   }
 });
 
-test('train --gpus and --device cuda without CUDA are usage errors naming the flag', { skip: cudaIsAvailable() ? 'this build has CUDA' : false }, () => {
+test('train --gpus, train --device cuda and ablate --device cuda without CUDA are usage errors naming the flag', { skip: cudaIsAvailable() ? 'this build has CUDA' : false }, () => {
   const main = join(ROOT, 'dist', 'src', 'cli', 'main.js');
   for (const [flag, value] of [['--gpus', '0,1'], ['--device', 'cuda']] as const) {
     const r = spawnSync(process.execPath, [main, 'train', flag, value, '--dataset-root', '/nonexistent'], { encoding: 'utf8' });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`${flag} ${value}: this ssdkit build has no CUDA`));
   }
+  // ablate takes --device too, and checks it before generating any data.
+  const r = spawnSync(process.execPath, [main, 'ablate', '--device', 'cuda:1', '--out', join(ROOT, 'nonexistent-ablate')], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--device cuda:1: this ssdkit build has no CUDA/);
+  assert.ok(!existsSync(join(ROOT, 'nonexistent-ablate')), 'nothing written');
 });
