@@ -118,20 +118,30 @@ test('ssdkit serve: the page detects in Chromium (onnxruntime-web + JS box_nms) 
     assert.ok(want.length > 0, 'the reference has detections to compare');
     assert.ok(spread(want.map((d) => d.score)) > 0.01, 'the reference scores vary (not a degenerate network)');
     assert.equal(got.length, want.length, `page ${got.length} detections, ssdkit ${want.length}`);
-    // Matched as sets: detections whose scores tie to float32 rounding may come in either order.
+    // Matched as sets: detections whose scores tie to float32 rounding may come in either order. The untrained
+    // network scores flat parts of the image identically, so many anchors tie at the score where the list is cut
+    // (100 detections); which of those the two sorts keep is arbitrary, so a detection tied with the cut may have
+    // no equal (the counts still agree, checked above). Every detection above the cut must have one.
+    const cut = Math.min(...want.map((w) => w.score));
     const unused = new Set(want.keys());
     let scoreErr = 0;
     let boxErr = 0;
+    let tiedAtCut = 0;
     for (const [i, d] of got.entries()) {
       const boxDiff = (j: number): number => Math.max(...d.box.map((v, k) => Math.abs(v - want[j]!.box[k]!)));
       const j = [...unused].find((k) => want[k]!.classId === d.classId && Math.abs(want[k]!.score - d.score) <= 1e-4 && boxDiff(k) <= 1e-3);
+      if (j === undefined && want.length === 100 && Math.abs(d.score - cut) <= 1e-4) {
+        tiedAtCut++;
+        continue;
+      }
       assert.ok(j !== undefined, `page detection ${i} (${JSON.stringify(d)}) has no equal in ssdkit's`);
       unused.delete(j);
       scoreErr = Math.max(scoreErr, Math.abs(d.score - want[j]!.score));
       boxErr = Math.max(boxErr, boxDiff(j));
     }
     t.diagnostic(`elapsed: ${phases.join(', ')}`);
-    t.diagnostic(`${got.length} detections; max |score difference| ${scoreErr.toExponential(2)}, max |box difference| ${boxErr.toExponential(2)} px`);
+    t.diagnostic(`${got.length} detections (${tiedAtCut} tied with the cut and kept differently); max |score difference| ${scoreErr.toExponential(2)}, max |box difference| ${boxErr.toExponential(2)} px`);
+    assert.ok(tiedAtCut <= 10, `${tiedAtCut} detections differ at the cut`);
     assert.ok(scoreErr <= 1e-4, `scores differ by ${scoreErr}`);
     assert.ok(boxErr <= 1e-3, `boxes differ by ${boxErr} px`);
     if (process.env.SSDKIT_SCREENSHOT) {
