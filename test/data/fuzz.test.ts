@@ -1,21 +1,18 @@
 // Hostile-input fuzzing of the data pipeline's parsers (issue 9, part 3): at least 10,000 seeded generated,
-// mutated and handcrafted inputs each for VOC XML annotations, COCO instances JSON, LST files and image
-// decoding. Every input must either parse into well-formed output (finite numbers, boxes inside the image, class
+// mutated and handcrafted inputs each for VOC XML annotations, COCO instances JSON, LST files and RecordIO (image
+// decoding: fuzzImages.test.ts). Every input must either parse into well-formed output (finite numbers, boxes inside the image, class
 // ids in range, paths inside the dataset root) or fail with one of the project's errors naming the file; never
-// another exception type, never a hang, never unbounded memory (huge declared image sizes are refused before
-// decoding). Failures are collected with their seed and case number and reported together.
+// another exception type, never a hang, never unbounded memory. Failures are collected with their seed and case number and reported together.
 // SSDKIT_FUZZ_N changes the number of inputs per target (e.g. 100000 for a longer local run).
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
-import sharp, { type Sharp } from 'sharp';
 import { Random } from '../../src/data/random.js';
 import { XmlError } from '../../src/data/xml.js';
 import { parseVOCAnnotation, formatVOCAnnotation, parseImageSetIds, VOCDetection } from '../../src/data/voc.js';
 import { parseCOCOInstances, COCODetection, type COCOLoadOptions } from '../../src/data/coco.js';
 import { parseLstText, LstDetection } from '../../src/data/lst.js';
-import { decodeImage, imageInfo, ImageDecodeError } from '../../src/data/imageIO.js';
 import { bufferSource, scanRecords, RecordIOError } from '../../src/data/recordio.js';
 import { parseRecordLabels } from '../../src/data/recordFileDetection.js';
 import { readFileSync } from 'node:fs';
@@ -24,55 +21,13 @@ import { DataWarnings } from '../../src/data/warnings.js';
 import type { Label } from '../../src/data/types.js';
 import {
   vocDocument, vocAttacks, mutateText, randomText, VOC_TOKENS, cocoDocument, cocoAttacks, toJson, JSON_TOKENS,
-  lstDocument, lstAttacks, LST_TOKENS, imageSetDocument, mutateRecordIO, recordIOAttacks, HOSTILE_IDS, IMAGESET_TOKENS, mutateImage, pngClaiming, jpegClaiming, randomBytes,
+  lstDocument, lstAttacks, LST_TOKENS, imageSetDocument, mutateRecordIO, recordIOAttacks, HOSTILE_IDS, IMAGESET_TOKENS, randomBytes,
 } from './fuzzInputs.js';
-import { noiseImage, tempDir } from './util.js';
+import { tempDir } from './util.js';
+import { N, MAX_MESSAGE, Findings, errorProblem } from './fuzzFindings.js';
 
-const N = Number(process.env['SSDKIT_FUZZ_N'] ?? 10_000);
-/** A single parse slower than this counts as a hang (generous: the CPU is shared). */
-const CASE_MS = 3_000;
-/** Longest acceptable error or warning message. */
-const MAX_MESSAGE = 2_000;
 const tmp = tempDir('fuzz');
 after(() => tmp.cleanup());
-
-/** Problems found, grouped by what went wrong; each keeps its first few inputs. */
-class Findings {
-  readonly byProblem = new Map<string, { count: number; examples: string[] }>();
-  cases = 0;
-  slowest = { ms: 0, what: '' };
-
-  add(problem: string, where: string, input: string | Buffer): void {
-    const key = problem.replace(/\d+/g, '#').slice(0, 200);
-    const e = this.byProblem.get(key) ?? { count: 0, examples: [] };
-    e.count++;
-    if (e.examples.length < 3) {
-      const preview = typeof input === 'string' ? JSON.stringify(input.slice(0, 160)) : `<${input.length} bytes ${input.subarray(0, 24).toString('hex')}…>`;
-      e.examples.push(`${where}: ${problem.slice(0, 300)}\n      input ${preview}${input.length > 160 ? ` (${input.length} long)` : ''}`);
-    }
-    this.byProblem.set(key, e);
-  }
-
-  time(ms: number, where: string, input: string | Buffer): void {
-    if (ms > this.slowest.ms) this.slowest = { ms, what: where };
-    if (ms > CASE_MS) this.add(`took ${Math.round(ms)} ms (over ${CASE_MS})`, where, input);
-  }
-
-  assertNone(target: string): void {
-    const lines = [...this.byProblem.values()].map((e) => `  ${e.count}× ${e.examples.join('\n    ')}`);
-    console.log(`fuzz ${target}: ${this.cases} inputs, slowest ${this.slowest.ms.toFixed(1)} ms (${this.slowest.what}), ${this.byProblem.size} kinds of problem`);
-    assert.equal(lines.length, 0, `${target}: ${lines.length} kinds of problem:\n${lines.join('\n')}`);
-  }
-}
-
-/** Why an exception is not an acceptable failure, or null when it is one of `kinds` naming `file`. */
-function errorProblem(err: unknown, file: string, kinds: readonly (abstract new (...a: never[]) => Error)[]): string | null {
-  if (!(err instanceof Error)) return `threw a non-Error: ${String(err)}`;
-  if (!kinds.some((k) => err.constructor === k)) return `threw ${err.constructor.name}: ${err.message}`;
-  if (!err.message.includes(file)) return `error does not name the file: ${err.message}`;
-  if (err.message.length > MAX_MESSAGE) return `error message is ${err.message.length} characters`;
-  return null;
-}
 
 function messageProblems(messages: readonly string[], file: string): string | null {
   for (const m of messages) {
@@ -306,156 +261,6 @@ test(`LST files: ${N} generated, mutated and handcrafted inputs parse or fail cl
     }
   }
   f.assertNone('LST');
-});
-
-// ---------------------------------------------------------------------------------------------------------
-
-const seeds: { name: string; bytes: Buffer }[] = [];
-
-before(async () => {
-  const img = noiseImage(16, 12, 7);
-  const raw = (ch: 1 | 3 | 4): Sharp => {
-    const data = Buffer.alloc(16 * 12 * ch);
-    for (let i = 0; i < data.length; i++) data[i] = img.data[i % img.data.length]!;
-    return sharp(data, { raw: { width: 16, height: 12, channels: ch } });
-  };
-  seeds.push(
-    { name: 'jpeg', bytes: await raw(3).jpeg({ quality: 90 }).toBuffer() },
-    { name: 'jpeg-progressive', bytes: await raw(3).jpeg({ quality: 80, progressive: true }).toBuffer() },
-    { name: 'jpeg-grey', bytes: await raw(1).jpeg().toBuffer() },
-    { name: 'png', bytes: await raw(3).png().toBuffer() },
-    { name: 'png-grey', bytes: await raw(1).png().toBuffer() },
-    { name: 'png-rgba', bytes: await raw(4).png().toBuffer() },
-    { name: 'png-palette', bytes: await raw(3).png({ palette: true }).toBuffer() },
-    { name: 'png-interlaced', bytes: await raw(3).png({ progressive: true }).toBuffer() },
-    { name: 'png-16bit', bytes: await raw(3).toColourspace('rgb16').png().toBuffer() },
-    { name: 'jpeg-cmyk', bytes: await raw(3).toColourspace('cmyk').jpeg().toBuffer() },
-    // decodeImage takes any format sharp reads, whatever the file is called.
-    { name: 'webp', bytes: await raw(3).webp().toBuffer() },
-    { name: 'gif', bytes: await raw(3).gif().toBuffer() },
-    { name: 'tiff', bytes: await raw(3).tiff().toBuffer() },
-    { name: 'svg', bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="12"><rect x="2" y="2" width="8" height="6" fill="red"/></svg>') },
-  );
-});
-
-/**
- * The fuzz decodes under a 1-megapixel limit: a mutated header may claim up to the limit, and a failing decode
- * can allocate that much first, which the allocator then keeps; the huge-header test covers the default limit.
- */
-const FUZZ_MAX_PIXELS = 1_000_000;
-
-/** Decodes `src`, bounded by a timer; returns the problem with the outcome, or null when it is acceptable. */
-async function checkDecode(src: string | Buffer, label: string): Promise<string | null> {
-  const name = typeof src === 'string' ? src : `<${src.length}-byte buffer>`;
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), 10_000)));
-  try {
-    const out = await Promise.race([decodeImage(src, { maxPixels: FUZZ_MAX_PIXELS }), hang]);
-    if (out === 'hang') return `${label}: decode did not finish in 10 s`;
-    if (!(out.width > 0 && out.height > 0) || out.width * out.height > FUZZ_MAX_PIXELS || out.data.length !== out.width * out.height * 3) {
-      return `${label}: decoded ${out.width}x${out.height} with ${out.data.length} bytes`;
-    }
-    return null;
-  } catch (err) {
-    return errorProblem(err, name, [ImageDecodeError]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function checkInfo(src: Buffer): Promise<string | null> {
-  try {
-    const info = await imageInfo(src, { maxPixels: FUZZ_MAX_PIXELS });
-    return info.width > 0 && info.height > 0 && info.width * info.height <= FUZZ_MAX_PIXELS ? null : `imageInfo gave ${info.width}x${info.height}`;
-  } catch (err) {
-    return errorProblem(err, `<${src.length}-byte buffer>`, [ImageDecodeError]);
-  }
-}
-
-const MB = 1024 * 1024;
-
-test('images claiming 100000×100000 (PNG) or 65500×65500 (JPEG, its largest) pixels are refused before any allocation', async () => {
-  const jpeg = seeds[0]!.bytes;
-  const huge: [string, Buffer][] = [
-    ['PNG 100000x100000', pngClaiming(100000, 100000)],
-    ['PNG 2^31-1 square', pngClaiming(2 ** 31 - 1, 2 ** 31 - 1)],
-    ['PNG 100000x1000', pngClaiming(100000, 1000)],
-    ['JPEG 65500x65500', jpegClaiming(jpeg, 65500, 65500)],
-    ['JPEG 65500x1000', jpegClaiming(jpeg, 65500, 1000)],
-    ['JPEG 65535x65535', jpegClaiming(jpeg, 65535, 65535)],
-    ['SVG 100000x100000', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"><rect width="100%" height="100%"/></svg>')],
-  ];
-  const rss0 = process.memoryUsage.rss();
-  const peak0 = process.resourceUsage().maxRSS * 1024;
-  for (const [name, bytes] of huge) {
-    for (let k = 0; k < 5; k++) {
-      // libpng refuses widths over 10^6 ("exceeds user limit"; libvips 8.18 calls a 2^31-1 side a corrupt header)
-      // and libjpeg sides over 65500 themselves; the rest meet sharp's pixel limit.
-      const refused = /larger than the 40000000 pixels allowed|more than the 40000000 allowed|exceeds user limit|corrupt header|Maximum supported image dimension/;
-      await assert.rejects(decodeImage(bytes), (e: Error) => e instanceof ImageDecodeError && refused.test(e.message), name);
-      await assert.rejects(imageInfo(bytes), (e: Error) => e instanceof ImageDecodeError && refused.test(e.message), name);
-    }
-  }
-  await assert.rejects(imageInfo(huge[0]![1]), /100000x100000/);
-  const grown = process.memoryUsage.rss() - rss0;
-  const peakGrown = process.resourceUsage().maxRSS * 1024 - Math.max(peak0, rss0);
-  assert.ok(grown < 200 * MB && peakGrown < 200 * MB, `RSS grew ${Math.round(grown / MB)} MB, peak ${Math.round(peakGrown / MB)} MB`);
-});
-
-test(`image decoding: ${N} mutated, truncated and random JPEG/PNG (and WebP, GIF, TIFF, SVG) buffers decode or fail clearly`, async () => {
-  const f = new Findings();
-  const rng = new Random(9_304);
-  // Every truncation of the baseline JPEG and the RGB PNG, then random mutations of random seeds.
-  const cases: (() => [string, Buffer])[] = [];
-  for (const s of [seeds[0]!, seeds[3]!]) for (let n = 0; n < s.bytes.length; n++) cases.push(() => [`${s.name} cut at ${n}`, s.bytes.subarray(0, n)]);
-  // CMYK JPEGs cost ~20 ms each (colour conversion through an ICC profile): a few, not a share of the rest.
-  const cmyk = seeds.find((s) => s.name === 'jpeg-cmyk')!;
-  const pool = seeds.filter((s) => s !== cmyk);
-  for (let n = 0; n < 50; n++) cases.push(() => [`${cmyk.name} mutated`, mutateImage(rng, cmyk.bytes)]);
-  const rss0 = process.memoryUsage.rss();
-  const peak0 = process.resourceUsage().maxRSS * 1024;
-  let maxRss = rss0;
-  const next = (i: number): [string, Buffer] => {
-    if (i < cases.length) return cases[i]!();
-    if (rng.bernoulli(0.03)) return ['random bytes', randomBytes(rng, rng.randrange(400))];
-    const s = rng.choice(pool);
-    return [`${s.name} mutated`, mutateImage(rng, s.bytes)];
-  };
-  // A few decodes in flight at once, as the loader's workers do.
-  let i = 0;
-  const worker = async (): Promise<void> => {
-    while (i < N) {
-      const k = i++;
-      const [kind, bytes] = next(k);
-      const where = `image case ${k} (${kind})`;
-      f.cases++;
-      const t0 = performance.now();
-      const p = await checkDecode(bytes, where);
-      f.time(performance.now() - t0, where, bytes);
-      if (p) f.add(p, where, bytes);
-      if (k % 5 === 0) {
-        const q = await checkInfo(bytes);
-        if (q) f.add(q, `${where} imageInfo`, bytes);
-      }
-      if (k % 100 === 0) maxRss = Math.max(maxRss, process.memoryUsage.rss());
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  // The same path through files: the error names the file.
-  const dir = join(tmp.dir, 'images');
-  mkdirSync(dir, { recursive: true });
-  for (let k = 0; k < 50; k++) {
-    const path = join(dir, `${k}.jpg`);
-    const bytes = mutateImage(rng, rng.choice(pool).bytes);
-    writeFileSync(path, bytes);
-    f.cases++;
-    const p = await checkDecode(path, `image file ${k}`);
-    if (p) f.add(p, `image file ${k}`, bytes);
-  }
-  const peakGrown = process.resourceUsage().maxRSS * 1024 - Math.max(peak0, rss0);
-  console.log(`fuzz images: RSS ${Math.round(rss0 / MB)} → max ${Math.round(maxRss / MB)} MB, peak grew ${Math.round(peakGrown / MB)} MB`);
-  assert.ok(maxRss - rss0 < 200 * MB, `RSS grew ${Math.round((maxRss - rss0) / MB)} MB while decoding`);
-  f.assertNone('images');
 });
 
 // ---------------------------------------------------------------------------------------------------------
