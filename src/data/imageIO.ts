@@ -1,8 +1,8 @@
-// Image I/O with sharp: decode JPEG/PNG (any sharp input) to 8-bit RGB, read headers, encode, resize 8-bit images
+// Image I/O with sharp: decode JPEG/PNG (nothing else: checkFormat) to 8-bit RGB, read headers, encode, resize 8-bit images
 // and draw labelled boxes as an SVG overlay (for `ssdkit detect`). Decoding is bounded: an image whose header
 // claims more than `maxPixels` is refused before any pixel is decoded (sharp's limitInputPixels), and a truncated
 // or corrupt file is an error naming the file (failOn 'warning'). Spec §7.4/§7.5 take HWC uint8 RGB input.
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import type { RGBImage } from './types.js';
 
@@ -29,6 +29,8 @@ function errMessage(err: unknown): string {
 export async function imageInfo(src: ImageSource, opts: DecodeOptions = {}): Promise<{ width: number; height: number; format: string }> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   let meta: Metadata;
+  checkPath(src);
+  checkFormat(src, 'cannot read image header');
   try {
     // Header only: the size check below gives the clearer message.
     meta = await sharp(src, { limitInputPixels: false, failOn: 'warning' }).metadata();
@@ -56,10 +58,37 @@ function checkPath(src: ImageSource): void {
   if (isDir) throw new ImageDecodeError(`${src}: is a directory, not an image file`);
 }
 
-/** Decodes any image sharp reads to 8-bit RGB, HWC (alpha dropped, grey expanded, EXIF orientation ignored). */
+/** The first bytes of a file or buffer (fewer if it is shorter). */
+function head(src: ImageSource, n: number): Uint8Array {
+  if (typeof src !== 'string') return src.subarray(0, n);
+  const fd = openSync(src, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    return b.subarray(0, readSync(fd, b, 0, n, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const JPEG_MAGIC = [0xff, 0xd8, 0xff];
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * Only JPEG and PNG (what VOC, COCO and RecordIO datasets hold) reach libvips: hostile GIF, TIFF, SVG, WebP and
+ * HEIF files are refused by their first bytes. The image fuzz aborted the process with heap corruption inside
+ * libvips (README, "Known problem") while those loaders were reachable.
+ */
+function checkFormat(src: ImageSource, what: string): void {
+  const b = head(src, 8);
+  const is = (magic: number[]): boolean => b.length >= magic.length && magic.every((v, i) => b[i] === v);
+  if (!is(JPEG_MAGIC) && !is(PNG_MAGIC)) throw new ImageDecodeError(`${describeSource(src)}: ${what}: unsupported image format (ssdkit decodes JPEG and PNG)`);
+}
+
+/** Decodes a JPEG or PNG to 8-bit RGB, HWC (alpha dropped, grey expanded, EXIF orientation ignored). */
 export async function decodeImage(src: ImageSource, opts: DecodeOptions = {}): Promise<RGBImage<Uint8Array>> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   checkPath(src);
+  checkFormat(src, 'cannot decode image');
   let out: { data: Buffer; info: OutputInfo };
   try {
     out = await sharp(src, { limitInputPixels: maxPixels, failOn: 'warning' })
