@@ -21,7 +21,8 @@
 //
 //   const tensors = loadMxnetParams('ssd_300_vgg16_atrous_voc-0e169fbb.params');   // Map<name, Tensor>
 //   saveMxnetParams('out.params', tensors);
-import { readFileSync } from 'node:fs';
+import { halfToFloat } from './halfFloat.js';
+import { readWeightsFile } from './readWeightsFile.js';
 import { type Tensor, type DType, fromTypedArray, tidy } from '../tensor/index.js';
 import { atomicWriteFileSync } from '../util/atomicWrite.js';
 
@@ -132,15 +133,6 @@ class Reader {
   }
 }
 
-/** IEEE half -> float. */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
 
 function convert(raw: Uint8Array, flag: number, numel: number): { dtype: DType; data: MxnetArray['data'] } {
   const buf = raw.buffer as ArrayBuffer;
@@ -255,13 +247,7 @@ export function decodeMxnetParams(buf: Uint8Array, source = '<buffer>'): MxnetPa
 
 /** Reads a `.params` file into tensors by name (file order). The caller owns (disposes) the tensors. */
 export function loadMxnetParams(path: string): Map<string, Tensor> {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new MxnetParamsError(err.code === 'ENOENT' ? `${path}: no such file` : `${path}: ${err.message}`);
-  }
+  const buf = readWeightsFile(path, (m) => new MxnetParamsError(m));
   return mxnetParamsToTensors(decodeMxnetParams(buf, path));
 }
 

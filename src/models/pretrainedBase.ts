@@ -8,7 +8,7 @@
 //
 //   const report = loadPretrainedBase(net, 'vgg16_atrous-4fa2e1ad.params');
 //   log(formatPretrainedBaseReport(report));
-import { readFileSync } from 'node:fs';
+import { readWeightsFile } from './readWeightsFile.js';
 import { type Tensor, dispose } from '../tensor/index.js';
 import type { SSD } from './ssd/ssd.js';
 import { importParameters, loadWeights, WeightsError, type ImportResult } from './weights.js';
@@ -31,13 +31,7 @@ export interface PretrainedBaseReport {
 const OPTIONS = { allowMissing: true, ignoreExtra: true } as const;
 
 function readPth(file: string): Map<string, Tensor> | null {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new WeightsError(err.code === 'ENOENT' ? `${file}: no such file` : `${file}: ${err.message}`);
-  }
+  const buf = readWeightsFile(file, (m) => new WeightsError(m));
   return looksLikePth(buf) ? decodePth(buf, file).tensors : null;
 }
 

@@ -10,6 +10,7 @@
 // Nested dicts are flattened with dotted names ({'model': {...}} -> 'model.conv.weight'); non-tensor leaves are
 // listed in `skipped`. The legacy (pre-1.6) non-zip format (a stream of pickles and raw storages) is read too.
 import { unzipSync } from 'fflate';
+import { halfToFloat } from './halfFloat.js';
 import { type Tensor, fromTypedArray } from '../tensor/index.js';
 import { type AnyTypedArray, type DType } from '../tensor/dtype.js';
 import { type PickleCallable, type PickleObject, type PickleValue, type UnpickleOptions, PickleError, unpickle, unpickleFrom } from './pickle.js';
@@ -43,14 +44,6 @@ const STORAGE_TYPES: Record<string, StorageType> = {
 /** Storage types whose bytes are already the tensor's (a little-endian machine): copied, not converted. */
 const NATIVE_LAYOUT = new Set(['FloatStorage', 'DoubleStorage', 'LongStorage', 'IntStorage', 'ByteStorage', 'BoolStorage']);
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
 
 /** A storage named by the pickle's persistent id ('storage', type, key, location, numel). */
 interface StorageRef extends PickleObject {

@@ -8,7 +8,7 @@
 // Every entry and parameter is checked (unmatched, ambiguous or duplicate names, shapes, dtypes) before anything
 // is written, and all problems are reported at once. The derived constants (anchor grids, VGG's init_scale) may
 // be absent from a file: they keep their computed values. float64/float16 data is cast to the parameter dtype.
-import { readFileSync } from 'node:fs';
+import { readWeightsFile } from './readWeightsFile.js';
 import { type Tensor, type SafetensorsContent, decodeSafetensors, dispose, noGrad, tidy } from '../tensor/index.js';
 import { type Block, type Parameter, loadParameters, saveParameters } from '../nn/index.js';
 import { decodeMxnetParams, looksLikeMxnetParams, mxnetParamsToTensors, saveMxnetParams } from './mxnetParams.js';
@@ -151,13 +151,7 @@ function isFloat(d: string): boolean {
  * checkpoints) or another safetensors file, under any naming scheme.
  */
 export function loadWeights(block: Block, path: string, options: ImportOptions = {}): ImportResult {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new WeightsError(err.code === 'ENOENT' ? `${path}: no such file` : `${path}: ${err.message}`);
-  }
+  const buf = readWeightsFile(path, (m) => new WeightsError(m));
   const source = options.source ?? path;
   let tensors: Map<string, Tensor>;
   if (looksLikeMxnetParams(buf)) {
