@@ -76,7 +76,7 @@ const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /**
  * Only JPEG and PNG (what VOC, COCO and RecordIO datasets hold) reach libvips: hostile GIF, TIFF, SVG, WebP and
  * HEIF files are refused by their first bytes. The image fuzz aborted the process with heap corruption inside
- * libvips (README, "Known problem") while those loaders were reachable.
+ * libvips (README, "Only JPEG and PNG are decoded") while those loaders were reachable.
  */
 function checkFormat(src: ImageSource, what: string): void {
   const b = head(src, 8);
