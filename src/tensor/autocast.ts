@@ -64,3 +64,17 @@ export function withAutocast<T>(device: string, dtype: AutocastDtype, fn: () => 
     O.setAutocastDtype(type, prevDtype);
   }
 }
+
+/**
+ * Runs `fn` with CPU autocast switched off (inside a withAutocast('cpu', ...) scope: ops run in their inputs'
+ * dtypes), then switches it back on. For the few ops that must not run in bfloat16 on the CPU (see conv2d).
+ */
+export function withoutCpuAutocast<T>(fn: () => T): T {
+  const prevOn = O.autocastEnabled('cpu') as boolean;
+  O.setAutocastEnabled('cpu', false);
+  try {
+    return fn();
+  } finally {
+    O.setAutocastEnabled('cpu', prevOn);
+  }
+}

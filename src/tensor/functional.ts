@@ -5,7 +5,7 @@
 import { N } from './native.js';
 import { Tensor, type Scalar, type TensorOrScalar } from './tensor.js';
 import { convPath } from './convAlgorithm.js';
-import { cpuAutocastActive } from './autocast.js';
+import { cpuAutocastActive, withoutCpuAutocast } from './autocast.js';
 
 const O = N.ops;
 type Pair = number | [number, number];
@@ -93,7 +93,28 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
     });
   if (path === 'winograd') return new Tensor(O.conv2dWinograd(input.handle, weight.handle, bias?.handle ?? null, padding[0]));
   if (path === 'winograd-gemm') return new Tensor(O.conv2dWinogradGemm(input.handle, weight.handle, bias?.handle ?? null, padding[0]));
+  if (cpuAutocastActive() && bfloat16GradBroken(h, w, kh, kw, stride, padding, dilation)) {
+    return withoutCpuAutocast(() => {
+      const casts: Tensor[] = [];
+      const f32 = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : (casts.push(t.float()), casts[casts.length - 1]!));
+      const y = new Tensor(O.conv2d(f32(input).handle, f32(weight).handle, bias ? f32(bias).handle : null, stride, padding, dilation, groups));
+      for (const t of casts) t.dispose();
+      return y;
+    });
+  }
   return new Tensor(O.conv2d(input.handle, weight.handle, bias?.handle ?? null, stride, padding, dilation, groups));
+}
+
+/**
+ * libtorch 1.13's bfloat16 CPU convolution (oneDNN 2.6) leaves garbage, often NaN, in the weight gradient when the
+ * stride is above 1 and the output is 1 pixel high or wide: found with PyTorch 1.13 itself
+ * (scripts/fixtures/bf16_conv_grad.py scans the shapes; no other shape went wrong). Under CPU autocast such a
+ * convolution runs in float32; its output is a row or column, so the cost is nothing.
+ */
+function bfloat16GradBroken(h: number, w: number, kh: number, kw: number, stride: [number, number], padding: [number, number], dilation: [number, number]): boolean {
+  if (stride[0] === 1 && stride[1] === 1) return false;
+  const out = (n: number, k: number, i: 0 | 1) => Math.floor((n + 2 * padding[i] - dilation[i] * (k - 1) - 1) / stride[i]) + 1;
+  return out(h, kh, 0) === 1 || out(w, kw, 1) === 1;
 }
 
 export interface Pool2dOptions {

@@ -1,9 +1,10 @@
 // Autocast through libtorch (torch.autocast): on the CPU (libtorch 1.13: bfloat16 only) a convolution under
 // withAutocast runs in bfloat16 and matches the float32 convolution within bfloat16's precision; the state
-// is restored after the scope, also when it throws; gradients of float32 weights stay float32.
+// is restored after the scope, also when it throws; gradients of float32 weights stay float32; the strided
+// convolutions whose bfloat16 weight gradient libtorch 1.13 gets wrong run in float32.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conv2d, manualSeed, randn, tidy, withAutocast, isAutocastEnabled, autocastDtype, winogradAvailable, withConvAlgorithm } from '../../src/tensor/index.js';
+import { conv2d, full, manualSeed, randn, tidy, withAutocast, isAutocastEnabled, autocastDtype, winogradAvailable, withConvAlgorithm } from '../../src/tensor/index.js';
 import { assertClose } from '../helpers.js';
 
 test('autocast: a conv on the CPU gives bfloat16 output close to the float32 conv', () => tidy(() => {
@@ -56,3 +57,24 @@ test('autocast: the Winograd conv steps aside inside a CPU autocast scope', { sk
   const y = withConvAlgorithm('winograd', () => withAutocast('cpu', 'bfloat16', () => conv2d(x, w, null, { padding: 1 })));
   assert.equal(y.dtype, 'bfloat16');
 }));
+
+test('autocast: a strided conv with a 1-pixel output side runs in float32 on the CPU, so its weight gradient is right', () => {
+  // libtorch 1.13's bfloat16 conv leaves garbage (often NaN) in such weight gradients: in 1x1 / 3x1 inputs, kernel 3,
+  // stride 2, pad 1, the taps that see only padding must get exactly 0 (scripts/fixtures/bf16_conv_grad.py).
+  manualSeed(6);
+  for (const [h, w] of [[1, 1], [3, 1], [1, 2]] as const) {
+    for (let trial = 0; trial < 5; trial++) tidy(() => {
+      for (let j = 0; j < 4; j++) full([16 * 16 * 9 * 4], Number.NaN).dispose(); // NaN where the kernel may read
+      const x = randn([2, 16, h, w]).to('bfloat16');
+      const wt = randn([16, 16, 3, 3]).requiresGrad_();
+      const y = withAutocast('cpu', 'bfloat16', () => conv2d(x, wt, null, { stride: 2, padding: 1 }));
+      assert.equal(y.dtype, 'float32', `${h}x${w}: routed to float32`);
+      y.square().sum().backward();
+      const w32 = wt.detach().requiresGrad_();
+      conv2d(x.float(), w32, null, { stride: 2, padding: 1 }).square().sum().backward();
+      assertClose(wt.grad!, w32.grad!.toArray(), 1e-5, 1e-4, `${h}x${w} trial ${trial}: dL/dw`);
+    });
+  }
+  // A strided conv with a larger output stays in bfloat16.
+  tidy(() => assert.equal(withAutocast('cpu', 'bfloat16', () => conv2d(randn([1, 4, 6, 6]), randn([4, 4, 3, 3]), null, { stride: 2, padding: 1 })).dtype, 'bfloat16'));
+});
