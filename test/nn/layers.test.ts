@@ -142,6 +142,18 @@ test('BatchNorm: training uses batch statistics and moves running stats with mom
   }
 });
 
+test('BatchNorm: a training batch of one value per channel moves the running variance towards 0 (biased), not NaN', () => {
+  const bn = new BatchNorm({ inChannels: 3 }).initialize();
+  try {
+    bn.train();
+    tidy(() => void bn.forward(tensor([[[[2]], [[-1]], [[0.5]]]])));
+    assertClose(bn.runningMean.data(), [0.2, -0.1, 0.05], 1e-6, 1e-7, 'running mean: 0.9 * 0 + 0.1 * x');
+    assertClose(bn.runningVar.data(), [0.9, 0.9, 0.9], 1e-6, 1e-7, 'running var: 0.9 * 1 + 0.1 * 0');
+  } finally {
+    bn.dispose();
+  }
+});
+
 test('Sequential chains its blocks; Activation and ReLU apply their function', () => {
   manualSeed(11);
   const net = new Sequential();
