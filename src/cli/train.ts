@@ -66,7 +66,7 @@ const FLAGS = {
   'val-limit': { type: 'string' }, 'pretrained-base': { type: 'string' }, 'on-nonfinite': { type: 'string' }, 'time-budget': { type: 'string' },
   'nproc-per-node': { type: 'string' }, nnodes: { type: 'string' }, 'node-rank': { type: 'string' }, 'master-addr': { type: 'string' },
   'master-port': { type: 'string' }, 'dist-timeout': { type: 'string' }, 'no-overlap': { type: 'boolean' },
-  device: { type: 'string' }, gpus: { type: 'string' }, amp: { type: 'boolean' }, 'amp-dtype': { type: 'string' },
+  device: { type: 'string' }, gpus: { type: 'string' }, amp: { type: 'boolean' }, 'amp-dtype': { type: 'string' }, 'channels-last': { type: 'boolean' },
   'val-metric': { type: 'string' }, 'train-rec': { type: 'string' }, 'val-rec': { type: 'string' }, 'train-lst': { type: 'string' },
   'val-lst': { type: 'string' },
 } as const;
@@ -115,6 +115,7 @@ devices:
   --gpus 0,1              GluonCV's flag: one process per listed GPU (NCCL where libtorch has it)
   --amp                   mixed precision: autocast forward/loss, float16 with dynamic loss scaling
   --amp-dtype float16|bfloat16   default float16 on GPUs, bfloat16 on the CPU
+  --channels-last         channels-last (NHWC) input, as timm's flag (faster for the MobileNet demo SSD on CPU)
   Workers started by torchrun or a scheduler are read from RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT.`;
 
 export function modelSpecFor(network: string, dataShape: number, dataset: DatasetKind, classes: readonly string[]): ModelSpec {
@@ -180,6 +181,7 @@ export const trainCommand: Command = {
       overlapGradReduce: v['no-overlap'] !== true,
       device,
       amp: v.amp === true,
+      channelsLast: v['channels-last'] === true,
       ampDtype: v['amp-dtype'] !== undefined ? choice(v, 'amp-dtype', ['float16', 'bfloat16'] as const, 'float16') : undefined,
       valMetric: choice(v, 'val-metric', VAL_METRIC_KINDS, defaultValMetric(dataset)),
       log,

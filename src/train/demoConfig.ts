@@ -59,7 +59,7 @@ export function demoTrainOptions(r: DemoRecipe = DEMO_RECIPE): Omit<TrainOptions
   return {
     dataShape: r.dataShape, batchSize: r.batchSize, numWorkers: 1, epochs: r.epochs, lr: r.lr, lrDecay: 0.1, lrDecayEpoch: [r.epochs + 1],
     momentum: 0.9, wd: r.wd, warmupEpochs: 0, logInterval: 10, saveInterval: r.epochs, valInterval: r.epochs, startEpoch: 0,
-    lossNorm: 'batch', predictorInit: 'default', decoder: 'per-class', optimizer: 'adam', augment: 'light',
+    lossNorm: 'batch', predictorInit: 'default', decoder: 'per-class', optimizer: 'adam', augment: 'light', channelsLast: true,
     lrAt: demoSchedule(r),
   };
 }

@@ -38,7 +38,7 @@ export class Reporter {
   epochLine(rec: EpochRecord): void {
     this.say(
       `[epoch ${rec.epoch}] lr=${rec.lr.toExponential(2)} CrossEntropy=${rec.CrossEntropy.toFixed(3)} SmoothL1=${rec.SmoothL1.toFixed(3)} ` +
-        `${(rec.images / rec.seconds).toFixed(1)} img/s${rec.mAP !== undefined ? ` mAP=${rec.mAP.toFixed(4)}` : ''}`,
+        `${(rec.images / rec.seconds).toFixed(1)} img/s data-wait=${rec.dataWaitSeconds.toFixed(1)}s${rec.mAP !== undefined ? ` mAP=${rec.mAP.toFixed(4)}` : ''}`,
     );
   }
 

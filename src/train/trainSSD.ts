@@ -82,7 +82,7 @@ async function trainIn(proc: TrainProcess, net: SSD, trainSet: DetectionDataset,
   proc.broadcastParameters(net);
   report.record({ event: 'start', options: { ...o, log: undefined }, trainImages: trainSet.length, valImages: valSet?.length ?? 0, model: net.name, worldSize: proc.worldSize });
   const loader = trainLoader(trainSet, anchorSet, o, proc);
-  const step = new TrainStep(net, trainer, new SSDMultiBoxLoss({ normalization: o.lossNorm }), proc, { overlap: o.overlapGradReduce, bucketCapMb: o.bucketCapMb, amp });
+  const step = new TrainStep(net, trainer, new SSDMultiBoxLoss({ normalization: o.lossNorm }), proc, { overlap: o.overlapGradReduce, bucketCapMb: o.bucketCapMb, amp, channelsLast: o.channelsLast });
   const run: Run = { o, proc, loader, step, trainer, schedule, report, amp, device, batches: batchesPerEpoch(trainSet, o, proc), started: performance.now() };
   const epochs: EpochRecord[] = [];
   const parts = { net, trainer, schedule, scaler: amp.scaler };
@@ -117,13 +117,15 @@ async function trainIn(proc: TrainProcess, net: SSD, trainSet: DetectionDataset,
 async function trainEpoch(r: Run, epoch: number): Promise<{ rec: EpochRecord; outOfTime: boolean }> {
   const { o, proc, report } = r;
   const t0 = performance.now();
-  const totals = { ce: 0, l1: 0, steps: 0, skipped: 0, images: 0, reduceMs: 0, overflows: 0 };
+  const totals = { ce: 0, l1: 0, steps: 0, skipped: 0, images: 0, reduceMs: 0, overflows: 0, waitMs: 0 };
   let outOfTime = false;
   const bar = report.bar(epoch, r.batches * o.batchSize);
   const batches = r.loader.epoch(epoch);
   try {
     for (let nb = 0; nb < r.batches && !outOfTime; nb++) {
+      const asked = performance.now();
       const next = await batches.next();
+      totals.waitMs += performance.now() - asked;
       const spent = (performance.now() - r.started) / 1000;
       const lateDecay = o.timeBudgetSec !== undefined && o.decayAtBudgetFraction !== undefined && spent > o.decayAtBudgetFraction * o.timeBudgetSec;
       const overBudget = o.timeBudgetSec !== undefined && spent > o.timeBudgetSec;
@@ -179,6 +181,7 @@ async function trainEpoch(r: Run, epoch: number): Promise<{ rec: EpochRecord; ou
     SmoothL1: totals.l1 / good,
     images: totals.images,
     seconds: (performance.now() - t0) / 1000,
+    dataWaitSeconds: totals.waitMs / 1000,
     skippedBatches: totals.skipped,
     liveTensors: memory().liveTensors,
     ...(proc.worldSize > 1

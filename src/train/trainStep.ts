@@ -33,6 +33,8 @@ export interface TrainStepOptions {
   bucketCapMb?: number;
   /** Mixed precision: forward and loss under autocast, backward of the scaled loss, the step through its scaler. */
   amp?: Amp;
+  /** Feed the network channels-last (NHWC-strided) images, timm's --channels-last (TrainOptions.channelsLast). */
+  channelsLast?: boolean;
 }
 
 export class TrainStep {
@@ -43,6 +45,7 @@ export class TrainStep {
   readonly #overlap: boolean;
   readonly #reducer: GradReducer | null;
   readonly #amp: Amp | null;
+  readonly #channelsLast: boolean;
   /** Parameters no optimizer updates (BatchNorm's running statistics, constants): restored when a batch is skipped. */
   readonly #untrained: Parameter[];
   /** Gradient buckets started during backward in the last step (overlapped with it). */
@@ -57,6 +60,7 @@ export class TrainStep {
     this.#proc = proc;
     this.#overlap = o.overlap ?? true;
     this.#amp = o.amp?.enabled ? o.amp : null;
+    this.#channelsLast = o.channelsLast ?? false;
     this.#untrained = [...net.collectParams().values()].filter((p) => p.gradReq === 'null' && p.isInitialized);
     const trainable = net.collectParams().trainable();
     this.#reducer = proc.group ? proc.group.gradReducer(trainable.map((p) => p.data()), (o.bucketCapMb ?? 25) * 2 ** 20) : null;
@@ -117,11 +121,12 @@ export class TrainStep {
 
   /** The forward pass (under autocast with --amp: float16/bfloat16 convolutions), then the loss in float32. */
   #lossOf(b: TrainingBatch, batchPositives: number): { sum: Tensor; cls: Tensor; box: Tensor } {
+    const x = this.#channelsLast ? b.images.contiguous('channelsLast') : b.images;
     if (!this.#amp) {
-      const [clsPreds, boxPreds] = this.#net.forwardTrain(b.images);
+      const [clsPreds, boxPreds] = this.#net.forwardTrain(x);
       return this.#loss.compute(clsPreds, boxPreds, b.clsTargets, b.boxTargets, { batchPositives });
     }
-    const [clsPreds, boxPreds] = this.#amp.autocast(() => this.#net.forwardTrain(b.images));
+    const [clsPreds, boxPreds] = this.#amp.autocast(() => this.#net.forwardTrain(x));
     return this.#loss.compute(clsPreds.float(), boxPreds.float(), b.clsTargets, b.boxTargets, { batchPositives });
   }
 
