@@ -11,7 +11,7 @@ export { LstDetection, parseLstLabel, type LstLoadOptions } from './lst.js';
 export { RecordFileDetection, readRecordImage, type RecordFileLoadOptions } from './recordFileDetection.js';
 export { readRecordAt, unpackIR, parseIdx, scanRecords, bufferSource, fileSource, RecordIOError, RECORDIO_MAGIC, type IRRecord, type ByteSource } from './recordio.js';
 export { makeSyntheticVOC, synthSplits, synthId, SYNTH_CLASSES, type SyntheticVOCOptions, type SyntheticVOCSummary } from './synth.js';
-export { makeScene, type Scene, type SceneObject } from './synthScene.js';
+export { makeScene, DEFAULT_OBJECT_COUNTS, type Scene, type SceneObject } from './synthScene.js';
 export { readSample, SampleError, type Sample } from './sample.js';
 export * from './batchify.js';
 export { fieldToTensor, fieldsToTensors } from './batchTensors.js';

@@ -5,7 +5,7 @@
 // with images relative to the root; any other file names through trainFile / valFile).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VOCDetection, CustomVOCDetection, COCODetection, LstDetection, RecordFileDetection, makeSyntheticVOC, SYNTH_CLASSES, type DetectionDataset } from '../data/index.js';
+import { VOCDetection, CustomVOCDetection, COCODetection, LstDetection, RecordFileDetection, makeSyntheticVOC, SYNTH_CLASSES, DEFAULT_OBJECT_COUNTS, type DetectionDataset } from '../data/index.js';
 
 export type DatasetKind = 'voc' | 'coco' | 'custom' | 'synth' | 'rec' | 'lst';
 export const DATASET_KINDS: readonly DatasetKind[] = ['synth', 'voc', 'coco', 'custom', 'rec', 'lst'];
@@ -45,11 +45,35 @@ export function parseClassList(v: string): string[] {
   return out;
 }
 
-/** Makes the synthetic dataset under `root` unless it is there already. */
+/**
+ * Makes the synthetic dataset under `root` unless the one there was generated with the same images, seed and
+ * object counts (its synth.json says so). One generated with other settings is regenerated in place, said in the
+ * log (it is the generator's deterministic output: the same flags make it again); a VOC folder without
+ * synth.json is not the generator's and is used as it is.
+ */
 export async function ensureSynthetic(root: string, images: number, seed: number, log: (l: string) => void, objectCounts?: readonly number[]): Promise<void> {
-  if (existsSync(join(root, 'VOC2007', 'ImageSets', 'Main', 'test.txt'))) return;
-  log(`writing ${images} synthetic images to ${root} ...`);
-  await makeSyntheticVOC({ out: root, images, seed, objectCounts });
+  const counts = objectCounts ?? DEFAULT_OBJECT_COUNTS;
+  if (existsSync(join(root, 'VOC2007', 'ImageSets', 'Main', 'test.txt'))) {
+    const have = readSynthSettings(join(root, 'synth.json'));
+    if (have === null) return;
+    if (have.images === images && have.seed === seed && have.objectCounts === counts.join(',')) return;
+    log(`regenerating ${root}: it holds ${have.images} images of seed ${have.seed} (objects ${have.objectCounts}), asked for ${images} of seed ${seed} (objects ${counts.join(',')})`);
+  } else log(`writing ${images} synthetic images to ${root} ...`);
+  await makeSyntheticVOC({ out: root, images, seed, objectCounts: counts });
+}
+
+/** The settings a synth.json records, or null when there is none (or it is not the generator's). */
+function readSynthSettings(file: string): { images: number; seed: number; objectCounts: string } | null {
+  if (!existsSync(file)) return null;
+  let j: unknown;
+  try {
+    j = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof j !== 'object' || j === null || (j as { generator?: unknown }).generator !== 'ssdkit synth') return null;
+  const r = j as { images?: unknown; seed?: unknown; objectCounts?: unknown };
+  return { images: Number(r.images), seed: Number(r.seed), objectCounts: Array.isArray(r.objectCounts) ? r.objectCounts.join(',') : String(r.objectCounts) };
 }
 
 export async function openDatasets(o: DatasetOptions): Promise<OpenedDatasets> {
