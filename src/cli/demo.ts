@@ -19,11 +19,12 @@ import { drawTruthBesidePredictions } from '../report/truthBeside.js';
 import { saveParameters } from '../nn/index.js';
 import { loadavg } from 'node:os';
 
-/** The recipe the flags ask for: DEMO_RECIPE with any of --epochs, --data-shape, --lr, --batch-size, --anchor-sizes. */
+/** The recipe the flags ask for: DEMO_RECIPE with any of --images, --epochs, --data-shape, --lr, --batch-size, --anchor-sizes. */
 function recipeFromFlags(v: Record<string, unknown>): DemoRecipe {
   const d = DEMO_RECIPE;
   return {
     ...d,
+    images: num(v, 'images', d.images, { integer: true, min: 16 }),
     epochs: num(v, 'epochs', d.epochs, { integer: true, min: 1 }),
     dataShape: num(v, 'data-shape', d.dataShape, { integer: true, min: 64 }),
     lr: num(v, 'lr', d.lr, { min: 0 }),
@@ -50,7 +51,7 @@ export const demoCommand: Command = {
 
   --out DIR      where everything goes (default ./ssdkit-demo)
   --epochs E     training epochs (default ${DEMO_RECIPE.epochs}; about 8 minutes on an idle 2-core CPU, see README)
-  --images N     synthetic images to generate (default 1200; a fifth is the test split)
+  --images N     synthetic images to generate (default ${DEMO_RECIPE.images}; a fifth is the test split)
   --seed S       seed for data, initialization and augmentation (default 233)
   recipe flags (src/train/demoConfig.ts): --data-shape ${DEMO_RECIPE.dataShape}, --lr ${DEMO_RECIPE.lr}, --batch-size ${DEMO_RECIPE.batchSize},
                  --anchor-sizes ${DEMO_RECIPE.anchorSizes.join(',')} (fractions of the input side)`,
@@ -62,7 +63,7 @@ export const demoCommand: Command = {
     const seed = num(v, 'seed', 233, { integer: true, min: 0 });
     const log = (l: string) => process.stderr.write(l + '\n');
     mkdirSync(out, { recursive: true });
-    const data = await openDatasets({ kind: 'synth', root: join(out, 'data'), synthImages: num(v, 'images', 1200, { integer: true, min: 16 }), synthSeed: seed, log });
+    const data = await openDatasets({ kind: 'synth', root: join(out, 'data'), synthImages: recipe.images, synthSeed: seed, log });
     log(`dataset: ${data.train.length} training and ${data.val.length} test images of ${data.classes.join(', ')}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     const name = `ssd_${recipe.dataShape}_mobilenet0.25_demo`;
     const spec: ModelSpec = { name, preset: demoPreset(recipe.dataShape, recipe.anchorSizes), classes: [...data.classes] };

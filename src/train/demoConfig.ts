@@ -21,6 +21,8 @@ export function resetBatchNormStats(net: SSD): void {
 export interface DemoRecipe {
   /** Square input side in pixels (a multiple of 32). */
   dataShape: number;
+  /** Synthetic images to generate (a fifth is the test split); with `epochs`, how often each is seen. */
+  images: number;
   /** The 7 anchor sizes as fractions of the input side (SSD's sizes: layer i uses s_i and sqrt(s_i s_i+1)). */
   anchorSizes: number[];
   epochs: number;
@@ -34,8 +36,9 @@ export interface DemoRecipe {
 /** The demo's default recipe (README "The demo": mAP over 3 seeds, images/s, and how it was chosen). */
 export const DEMO_RECIPE: Readonly<DemoRecipe> = Object.freeze({
   dataShape: 192,
+  images: 2400,
   anchorSizes: [0.1, 0.18, 0.32, 0.52, 0.75, 0.95, 1.1],
-  epochs: 20,
+  epochs: 10,
   batchSize: 16,
   lr: 0.004,
   warmupEpochs: 0.5,
