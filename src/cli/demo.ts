@@ -50,7 +50,7 @@ export const demoCommand: Command = {
   usage: `usage: ssdkit demo [--out DIR] [--epochs E] [--images N] [--seed S] [recipe flags]
 
   --out DIR      where everything goes (default ./ssdkit-demo)
-  --epochs E     training epochs (default ${DEMO_RECIPE.epochs}; about 8 minutes on an idle 2-core CPU, see README)
+  --epochs E     training epochs (default ${DEMO_RECIPE.epochs}; about 6 minutes on an idle 2-core CPU, see README)
   --images N     synthetic images to generate (default ${DEMO_RECIPE.images}; a fifth is the test split)
   --seed S       seed for data, initialization and augmentation (default 233)
   recipe flags (src/train/demoConfig.ts): --data-shape ${DEMO_RECIPE.dataShape}, --lr ${DEMO_RECIPE.lr}, --batch-size ${DEMO_RECIPE.batchSize},
