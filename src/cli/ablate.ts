@@ -75,12 +75,21 @@ export const ablateCommand: Command = {
     const recipe = { ...DEMO_RECIPE, dataShape, batchSize: num(v, 'batch-size', DEMO_RECIPE.batchSize, { integer: true, min: 1 }), lr: num(v, 'lr', DEMO_RECIPE.lr, { min: 0 }) };
     const seeds = numList(v, 'seeds', [1, 2, 3]);
     log(`ablate: ${spec.name} on ${dataset} (${data.train.length} training, ${data.val.length} test images), seeds ${seeds.join(',')}`);
+    const write = async (r: AblationResult, partial: boolean): Promise<void> => {
+      writeFileSync(join(out, 'ablation.json'), JSON.stringify({ command: `ssdkit ablate ${argv.join(' ')}`, model: spec.name, dataset, objects, ...(partial ? { partial } : {}), ...r }, null, 2));
+      await writeAblationPlot(join(out, 'ablation.png'), r);
+    };
+    let writing = Promise.resolve();
     const r = await ablate(data.train, data.val, {
       spec, seeds, train: { ...ablationTrainOptions(num(v, 'epochs', 8, { integer: true, min: 1 }), recipe), device }, savePrefix: join(out, 'runs', 'run'), prepare: resetBatchNormStats, log,
+      onSeed: (p) => {
+        writing = writing.then(() => write(p, true));
+        log(`seeds ${p.seeds.join(',')} done: ${join(out, 'ablation.json')} and ablation.png hold their table so far`);
+      },
     });
+    await writing;
     console.log(formatAblation(r, num(v, 'effect', 0.01, { min: 1e-6 })));
-    writeFileSync(join(out, 'ablation.json'), JSON.stringify({ command: `ssdkit ablate ${argv.join(' ')}`, model: spec.name, dataset, objects, ...r }, null, 2));
-    await writeAblationPlot(join(out, 'ablation.png'), r);
+    await write(r, false);
     console.log(`wrote ${join(out, 'ablation.json')} and ${join(out, 'ablation.png')}`);
     return 0;
   },

@@ -42,6 +42,8 @@ export interface AblateOptions {
   savePrefix: string;
   /** Called before training, e.g. to reset BatchNorm statistics of a from-scratch backbone. */
   prepare?: (net: SSD) => void;
+  /** After each seed but the last: the table so far (a long run killed part way still leaves its seeds' results). */
+  onSeed?: (partial: AblationResult) => void;
   log?: (line: string) => void;
 }
 
@@ -87,15 +89,34 @@ async function runArm(train: DetectionDataset, val: DetectionDataset, o: AblateO
 export async function ablate(train: DetectionDataset, val: DetectionDataset, o: AblateOptions): Promise<AblationResult> {
   const t0 = performance.now();
   const runs: Record<string, number[]> = { A: [], B: [], C: [], 'A+argmax': [] };
-  for (const seed of o.seeds) for (const arm of ARMS) await runArm(train, val, o, seed, arm, runs);
+  const done: number[] = [];
+  for (const seed of o.seeds) {
+    for (const arm of ARMS) await runArm(train, val, o, seed, arm, runs);
+    done.push(seed);
+    if (done.length < o.seeds.length) o.onSeed?.(summarizeAblation(runs, done, o.train, train.length, (performance.now() - t0) / 1000));
+  }
+  return summarizeAblation(runs, done, o.train, train.length, (performance.now() - t0) / 1000);
+}
+
+/**
+ * The table's numbers from the mAPs so far (`runs`: arm key -> one mAP per seed of `seeds`, in order): each arm's
+ * mean ± std and its paired difference to A.
+ */
+export function summarizeAblation(
+  runs: Readonly<Record<string, readonly number[]>>,
+  seeds: readonly number[],
+  train: Pick<TrainOptions, 'epochs' | 'batchSize' | 'dataShape' | 'maxBatchesPerEpoch'>,
+  trainImages: number,
+  seconds: number,
+): AblationResult {
   const ref = runs['A']!;
   const arms = Object.entries(runs).map(([key, mAPs]) => {
     const { mean, std } = meanStd(mAPs);
-    return { name: `${key}: ${DESCRIBE[key]![0]}`, tip: DESCRIBE[key]![1], mAPs, mean, std, diff: key === 'A' ? null : pairedDifference(mAPs, ref) };
+    return { name: `${key}: ${DESCRIBE[key]![0]}`, tip: DESCRIBE[key]![1], mAPs: [...mAPs], mean, std, diff: key === 'A' ? null : pairedDifference(mAPs, ref) };
   });
-  const batchesPerEpoch = Math.min(Math.floor(train.length / o.train.batchSize) || 1, o.train.maxBatchesPerEpoch ?? Infinity);
-  const steps = Math.ceil(o.train.epochs) * batchesPerEpoch;
-  return { arms, seeds: [...o.seeds], steps, batchSize: o.train.batchSize, dataShape: o.train.dataShape, seconds: (performance.now() - t0) / 1000 };
+  const batchesPerEpoch = Math.min(Math.floor(trainImages / train.batchSize) || 1, train.maxBatchesPerEpoch ?? Infinity);
+  const steps = Math.ceil(train.epochs) * batchesPerEpoch;
+  return { arms, seeds: [...seeds], steps, batchSize: train.batchSize, dataShape: train.dataShape, seconds };
 }
 
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;

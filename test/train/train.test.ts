@@ -15,7 +15,7 @@ import { createSSDTargets } from '../../src/train/targetWorker.js';
 import { scoreDetectionsFile } from '../../src/train/scoreDetections.js';
 import { buildFromSpec, demoPreset } from '../../src/train/modelSpec.js';
 import { runTips } from '../../src/examples/trainSSDAdvanced.js';
-import { ablate, formatAblation } from '../../src/train/ablate.js';
+import { ablate, formatAblation, type AblationResult } from '../../src/train/ablate.js';
 import { ablationTrainOptions, resetBatchNormStats } from '../../src/train/demoConfig.js';
 
 test('learning rate: linear warm-up, then x lrDecay at each decay epoch (train_ssd.py: 1e-3, 1e-4 at 160, 1e-5 at 200)', () => {
@@ -177,6 +177,7 @@ test('ablate: every arm trains with the same budget and seed; A is also scored w
   const train = await VOCDetection.load(join(dir, 'data'), ['2007/trainval'], { classes: SYNTH_CLASSES });
   const val = await VOCDetection.load(join(dir, 'data'), ['2007/test'], { classes: SYNTH_CLASSES });
   const logs: string[] = [];
+  const partials: AblationResult[] = [];
   const r = await ablate(train, val, {
     spec: { name: 'demo', preset: demoPreset(64), classes: [...SYNTH_CLASSES] },
     seeds: [3, 4],
@@ -184,8 +185,13 @@ test('ablate: every arm trains with the same budget and seed; A is also scored w
     savePrefix: join(dir, 'ablate', 'run'),
     prepare: resetBatchNormStats,
     log: (l) => logs.push(l),
+    onSeed: (p) => partials.push(p),
   });
   const arms = r.arms;
+  // After the first of two seeds: that seed's table, the same numbers the final one starts with.
+  assert.equal(partials.length, 1);
+  assert.deepEqual(partials[0]!.seeds, [3]);
+  assert.deepEqual(partials[0]!.arms.map((a) => a.mAPs), arms.map((a) => a.mAPs.slice(0, 1)));
   assert.deepEqual(arms.map((a) => a.tip), ['reference', 'tip 1', 'tip 2', 'tip 3']);
   for (const a of arms) assert.equal(a.mAPs.length, 2);
   assert.equal(arms[0]!.diff, null);
