@@ -17,7 +17,7 @@ import { modelSpecFor } from './train.js';
 const FLAGS = ['out', 'epochs', 'seeds', 'dataset', 'dataset-root', 'classes', 'images', 'objects', 'network', 'data-shape', 'batch-size', 'lr', 'effect', 'device'];
 
 /** The plot: each tip's paired difference to A with its 95% interval, and every arm's mAP per seed. */
-async function writeAblationPlot(path: string, r: AblationResult): Promise<void> {
+export async function writeAblationPlot(path: string, r: AblationResult): Promise<void> {
   const tips = r.arms.filter((a) => a.diff !== null);
   await writeLineChartPNG(path, [
     {
