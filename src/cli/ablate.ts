@@ -24,7 +24,7 @@ export async function writeAblationPlot(path: string, r: AblationResult): Promis
       title: 'mAP difference to A (points), 95% CI (bars)',
       xLabel: 'tip: 1 = sample norm (B), 2 = Uniform init (C), 3 = argmax decoding',
       series: [
-        { name: 'arm - A', points: tips.map((a, i) => [i + 1, a.diff!.mean] as [number, number]), spread: tips.map((a) => (Number.isFinite(a.diff!.halfWidth) ? a.diff!.halfWidth : 0)) },
+        { name: 'arm - A', points: tips.map((a, i) => [i + 1, 100 * a.diff!.mean] as [number, number]), spread: tips.map((a) => (Number.isFinite(a.diff!.halfWidth) ? 100 * a.diff!.halfWidth : 0)) },
         { name: 'zero', points: [[0.5, 0], [3.5, 0]] },
       ],
     },
