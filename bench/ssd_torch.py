@@ -29,6 +29,7 @@
 # torch.cuda.synchronize(); "amp": true in a train/infer request runs it under torch.autocast(float16), the
 # train step through torch.amp.GradScaler (what ssdkit's --amp does).
 # The scene's class ids are 0-based foreground ids (ssdkit's); torchvision gets id + 1 (0 is its background).
+import contextlib
 import argparse
 import copy
 import json
@@ -58,6 +59,12 @@ def sync():
     if DEVICE != "cpu":
         torch.cuda.synchronize()
 
+
+
+def amp_context(amp):
+    """float16 autocast for -amp cases; no autocast object otherwise: torch 1.13's CPU autocast refuses float16 on
+    entry even when disabled ("AutocastCPU only support Bfloat16"), which broke every CPU case."""
+    return torch.autocast(DEVICE.split(":")[0], dtype=torch.float16) if amp else contextlib.nullcontext()
 
 class Bench:
     def __init__(self):
@@ -92,7 +99,7 @@ class Bench:
 
     def train_step(self, images, targets, amp=False):
         self.model.train()
-        with torch.autocast(DEVICE.split(":")[0], dtype=torch.float16, enabled=amp):
+        with amp_context(amp):
             losses = self.model(images, targets)
             loss = sum(losses.values())
         self.opt.zero_grad(set_to_none=True)
@@ -155,7 +162,7 @@ class Bench:
         return out
 
     def infer_step(self, images, amp=False):
-        with torch.no_grad(), torch.autocast(DEVICE.split(":")[0], dtype=torch.float16, enabled=amp):
+        with torch.no_grad(), amp_context(amp):
             self.infer_model(images)
         sync()
 
