@@ -29,8 +29,8 @@
 # torch.cuda.synchronize(); "amp": true in a train/infer request runs it under torch.autocast(float16), the
 # train step through torch.amp.GradScaler (what ssdkit's --amp does).
 # The scene's class ids are 0-based foreground ids (ssdkit's); torchvision gets id + 1 (0 is its background).
-import contextlib
 import argparse
+import contextlib
 import copy
 import json
 import resource
@@ -60,11 +60,11 @@ def sync():
         torch.cuda.synchronize()
 
 
-
 def amp_context(amp):
     """float16 autocast for -amp cases; no autocast object otherwise: torch 1.13's CPU autocast refuses float16 on
     entry even when disabled ("AutocastCPU only support Bfloat16"), which broke every CPU case."""
     return torch.autocast(DEVICE.split(":")[0], dtype=torch.float16) if amp else contextlib.nullcontext()
+
 
 class Bench:
     def __init__(self):
