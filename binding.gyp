@@ -10,7 +10,7 @@
       "libraries": ["<!@(node native/libtorch-config.cjs libs)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["<!@(node native/libtorch-config.cjs std)", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "cflags_cc": ["<!@(node native/libtorch-config.cjs std)", "<!@(node native/libtorch-config.cjs openmp)", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "<!@(node native/libtorch-config.cjs defines)"]
     }
   ]

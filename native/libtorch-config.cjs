@@ -9,9 +9,16 @@
 // (pip's nvidia-* packages next to torch, or /usr/local/cuda) their include folders are added and
 // SSDKIT_CUDA_HEADERS=1 is defined (native/src/dist.cc's NCCL process group needs them).
 //
+// The addon is compiled with -fopenmp: ATen's at::parallel_for is a header template that runs its loop on
+// libtorch's OpenMP threads only where the including file was compiled with OpenMP (otherwise it silently runs
+// serially: the BLAS Winograd's blocks ran on one core at any thread count). It links the OpenMP runtime
+// libtorch itself uses, so that one thread pool serves both: the copy a pip torch bundles in its lib folder
+// (libgomp-<hash>.so.1), else the compiler's libgomp (Debian's libtorch links that one). SSDKIT_OPENMP=0
+// builds without it.
+//
 // The C++ standard is C++17 unless the headers demand C++20 (torch >= 2.14's ATen.h has an #error for older modes).
 //
-//   node native/libtorch-config.cjs include|libs|defines|std|cflags|json
+//   node native/libtorch-config.cjs include|libs|defines|std|openmp|cflags|json
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -82,6 +89,18 @@ function cxxStd(cfg) {
   return fs.readFileSync(cfg.headerProbe, 'utf8').includes('202002L') ? '-std=c++20' : '-std=c++17';
 }
 
+/** Compile flags for OpenMP ('-fopenmp'), or none with SSDKIT_OPENMP=0. */
+function openmp() {
+  return process.env.SSDKIT_OPENMP === '0' ? [] : ['-fopenmp'];
+}
+
+/** Link flags for the OpenMP runtime libtorch uses: the one in its lib folder when it bundles one. */
+function openmpLibs(cfg) {
+  if (openmp().length === 0) return [];
+  const bundled = fs.readdirSync(cfg.lib).find((f) => /^lib(gomp|iomp5)[-.\w]*\.so(\.\d+)*$/.test(f));
+  return bundled ? ['-l:' + bundled, '-lpthread'] : ['-fopenmp'];
+}
+
 function hasCudaLibs(cfg) {
   return fs.existsSync(path.join(cfg.lib, 'libtorch_cuda.so'));
 }
@@ -126,7 +145,7 @@ function libs(cfg) {
   }
   const d = dnnl(cfg);
   if (d) out.push('-L' + d.lib, '-ldnnl');
-  out.push('-Wl,--as-needed');
+  out.push(...openmpLibs(cfg), '-Wl,--as-needed');
   return out;
 }
 
@@ -146,7 +165,8 @@ function main() {
   else if (what === 'include') console.log(includes(cfg).join(' '));
   else if (what === 'libs') console.log(libs(cfg).join(' '));
   else if (what === 'std') console.log(cxxStd(cfg));
-  else if (what === 'cflags') console.log([...includes(cfg).map((d) => '-I' + d), ...defines(cfg).map((d) => '-D' + d)].join(' '));
+  else if (what === 'openmp') console.log(openmp().join(' '));
+  else if (what === 'cflags') console.log([...openmp(), ...includes(cfg).map((d) => '-I' + d), ...defines(cfg).map((d) => '-D' + d)].join(' '));
   else console.log(JSON.stringify({ ...cfg, cxx11Abi: cxx11Abi(cfg), std: cxxStd(cfg), cuda: hasCudaLibs(cfg), cudaHeaders: cudaHeaders(cfg) }));
 }
 

@@ -3,7 +3,12 @@
 #include "isa.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <dlfcn.h>
+
+#include <mutex>
+#include <set>
+#include <thread>
 
 namespace ssdkit {
 namespace {
@@ -51,5 +56,15 @@ std::string openblasCore() {
 }  // namespace
 
 std::string cpuIsaReport() { return "oneDNN " + dnnlIsa() + ", ATen " + atenCapability() + ", OpenBLAS " + openblasCore(); }
+
+int64_t parallelForThreads(int64_t n) {
+  std::mutex lock;
+  std::set<std::thread::id> seen;
+  at::parallel_for(0, n, 1, [&](int64_t, int64_t) {
+    std::lock_guard<std::mutex> hold(lock);
+    seen.insert(std::this_thread::get_id());
+  });
+  return static_cast<int64_t>(seen.size());
+}
 
 }  // namespace ssdkit

@@ -4,11 +4,16 @@
 // and the Python side of the benchmarks reads them with ctypes (bench/cpu_isa.py).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace ssdkit {
 
 // "oneDNN avx512_core_bf16, ATen AVX2, OpenBLAS Haswell"; a library that is not loaded reads "none".
 std::string cpuIsaReport();
+
+// How many distinct threads at::parallel_for ran n one-item chunks on, as compiled into this addon. ATen's
+// parallel_for is a header template: in a file compiled without OpenMP it runs serially (1 at any thread count).
+int64_t parallelForThreads(int64_t n);
 
 }  // namespace ssdkit

@@ -240,6 +240,7 @@ const OpDef kOps[] = {
     OP(conv2dWinogradGemm, winogradGemmConv2d(a.t(0), a.t(1), a.optT(2), a.i(3))),
     OP(setWinogradGemmBudget, setWinogradGemmBudget(a.i(0))),
     OP(cpuIsa, cpuIsaReport()),
+    OP(parallelForThreads, parallelForThreads(a.i(0))),
     OP(maxPool2d, maxPool2d(a.t(0), a.il(1), a.il(2), a.il(3), a.il(4), a.b(5))),
     OP(avgPool2d, at::avg_pool2d(a.t(0), a.il(1), a.il(2), a.il(3), a.b(4), a.b(5))),
     OP(adaptiveAvgPool2d, at::adaptive_avg_pool2d(a.t(0), a.il(1))),

@@ -5,6 +5,7 @@
 #include "winogradGemm.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
 #include <dlfcn.h>
 #include <torch/csrc/autograd/custom_function.h>
 
@@ -176,7 +177,9 @@ at::Tensor forwardImpl(const at::Tensor& x, const at::Tensor& w, const at::Tenso
   const at::Tensor u = filterTiles(w.contiguous());
   at::Tensor y = at::empty({g.n, g.k, g.oh, g.ow}, x.options());
   const std::vector<Block> blocks = blocksOf(g);
+  const at::ThreadLocalState caller;  // grad mode and dispatch state are per thread: the workers take the caller's
   at::parallel_for(0, static_cast<int64_t>(blocks.size()), 1, [&](int64_t begin, int64_t end) {
+    const at::ThreadLocalStateGuard state(caller);
     for (int64_t i = begin; i < end; ++i) {
       const at::Tensor v = inputTiles(x, blocks[i], g);
       at::Tensor m = scratch(kProducts, {36, v.size(1), g.k});
@@ -207,7 +210,9 @@ at::Tensor weightGrad(const at::Tensor& x, const at::Tensor& gy, const Tiling& g
   SerialBlas serial;
   const std::vector<Block> blocks = blocksOf(g);
   std::vector<at::Tensor> sums(at::get_num_threads());
+  const at::ThreadLocalState caller;
   at::parallel_for(0, static_cast<int64_t>(blocks.size()), 1, [&](int64_t begin, int64_t end) {
+    const at::ThreadLocalStateGuard state(caller);
     const int thread = at::get_thread_num();
     at::Tensor& du = sums[thread];
     if (!du.defined()) {

@@ -8,7 +8,6 @@
 //   setConvAlgorithm('direct');   // bitwise PyTorch's kernels everywhere
 //   setConvAlgorithm('auto');     // Winograd where it is available and pays (the default; SSDKIT_CONV overrides)
 import { N } from './native.js';
-import { getNumThreads } from './threads.js';
 
 export type ConvAlgorithm = 'auto' | 'direct' | 'winograd' | 'winograd-gemm';
 
@@ -41,7 +40,7 @@ export function winogradAvailable(): boolean {
  * 'winograd-gemm': the BLAS Winograd for every eligible convolution. 'auto': oneDNN's Winograd for eligible
  * layers large enough to gain (at least 64 input and 16 output channels on maps of at least 19x19; smaller
  * ones lose to the reorders around it); without it, the BLAS Winograd where it measured faster than direct
- * (gemmPays below: large layers, one thread), else direct.
+ * (gemmPays below: large layers), else direct.
  */
 export function setConvAlgorithm(algorithm: ConvAlgorithm): void {
   if (!ALGORITHMS.includes(algorithm)) throw new TypeError(`setConvAlgorithm: expected one of ${ALGORITHMS.join(', ')}, got ${String(algorithm)}`);
@@ -96,11 +95,10 @@ export function convPath(c: {
 
 /**
  * Where 'auto' takes the BLAS Winograd (when oneDNN has no Winograd): where it measured faster under AVX2
- * (bench/RESULTS-ssd.md): with one intra-op thread, VGG's 64..512-channel convolutions on maps of 38x38 and
- * larger (1.5-2.5x less CPU time per layer; SSD300 train 1.07-1.49x, infer 1.11-1.17x PyTorch). At 19x19, and
- * with few output channels (SSD's heads), direct was as fast or faster; with two threads it has not yet
- * measured faster (only on a busy machine), so there 'auto' stays direct.
+ * (bench/RESULTS-ssd.md): VGG's 64..512-channel convolutions on maps of 38x38 and larger, with one or two
+ * intra-op threads (1.2-2.5x less time per layer forward+backward). At 19x19, and with few output channels
+ * (SSD's heads), direct was as fast or faster.
  */
 function gemmPays(c: { inChannels: number; outChannels: number; height: number; width: number }): boolean {
-  return c.inChannels >= 64 && c.outChannels >= 64 && c.height * c.width >= 38 * 38 && getNumThreads() === 1;
+  return c.inChannels >= 64 && c.outChannels >= 64 && c.height * c.width >= 38 * 38;
 }
