@@ -20,6 +20,7 @@ namespace {
 struct Transforms {
   at::Tensor input;   // (B^T ⊗ B^T), 36 x 36
   at::Tensor filter;  // (G ⊗ G), 36 x 9
+  at::Tensor flipped;  // (G ⊗ G) with its 9 columns reversed: the transform of the filter rotated by 180°
   at::Tensor output;  // (A^T ⊗ A^T), 16 x 36
 };
 
@@ -33,7 +34,8 @@ const Transforms& transforms() {
     const at::Tensor g = matrix({1 / 4., 0, 0, -1 / 6., -1 / 6., -1 / 6., -1 / 6., 1 / 6., -1 / 6.,
                                  1 / 24., 1 / 12., 1 / 6., 1 / 24., -1 / 12., 1 / 6., 0, 0, 1}, 6);
     const at::Tensor at = matrix({1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1}, 4);
-    return new Transforms{at::kron(bt, bt).to(at::kFloat), at::kron(g, g).to(at::kFloat), at::kron(at, at).to(at::kFloat)};
+    const at::Tensor gg = at::kron(g, g).to(at::kFloat);
+    return new Transforms{at::kron(bt, bt).to(at::kFloat), gg, gg.flip({1}).contiguous(), at::kron(at, at).to(at::kFloat)};
   }();
   return *t;
 }
@@ -144,12 +146,30 @@ at::Tensor inputTiles(const at::Tensor& x, const Block& b, const Tiling& g) {
   return v.view({36, tiles, g.c});
 }
 
-// U: (36, C, K), the filters in the Winograd domain (36 MiB for 512 x 512 channels: a scratch buffer).
-at::Tensor filterTiles(const at::Tensor& w) {
+// out = a · b, b's columns split between libtorch's threads (single-threaded BLAS each): the filter transforms
+// write up to 36 MiB, which one thread alone spent ~15% of a 512-channel layer's time on.
+void parallelMm(at::Tensor& out, const at::Tensor& a, const at::Tensor& b) {
+  const int64_t cols = b.size(1), threads = at::get_num_threads();
+  const int64_t chunk = std::max<int64_t>(1024, (cols + threads - 1) / threads);
+  const at::ThreadLocalState caller;
+  at::parallel_for(0, (cols + chunk - 1) / chunk, 1, [&](int64_t begin, int64_t end) {
+    const at::ThreadLocalStateGuard state(caller);
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t j0 = i * chunk, n = std::min(chunk, cols - j0);
+      at::Tensor part = out.narrow(1, j0, n);
+      at::mm_out(part, a, b.narrow(1, j0, n));
+    }
+  });
+}
+
+// U: (36, C, K), the filters w (K, C, 3, 3) in the Winograd domain (36 MiB for 512 x 512 channels: a scratch
+// buffer). `adjoint`: the filters of the input's gradient instead, w rotated by 180° with its two channel
+// dimensions swapped, (36, K, C), without copying w into that layout first.
+at::Tensor filterTiles(const at::Tensor& w, bool adjoint) {
   const int64_t k = w.size(0), c = w.size(1);
   at::Tensor u = scratch(kFilters, {36, k * c});
-  at::mm_out(u, transforms().filter, w.reshape({k * c, 9}).t());
-  return u.view({36, k, c}).transpose(1, 2);
+  parallelMm(u, adjoint ? transforms().flipped : transforms().filter, w.reshape({k * c, 9}).t());
+  return adjoint ? u.view({36, k, c}) : u.view({36, k, c}).transpose(1, 2);
 }
 
 // Writes a block's products m (36, tiles, K) into its part of y (N, K, oh, ow), plus the bias.
@@ -170,11 +190,13 @@ void writeOutput(const at::Tensor& m, const Block& b, const Tiling& g, const at:
   }
 }
 
-at::Tensor forwardImpl(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias, int64_t pad) {
+// y = conv(x, w) + bias; `adjoint`: y = conv(x, w rotated by 180° with in and out channels swapped) (the input's
+// gradient).
+at::Tensor forwardImpl(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias, int64_t pad, bool adjoint = false) {
   at::NoGradGuard noGrad;
-  const Tiling g = tilingOf(x, w, pad);
+  const Tiling g = tilingOf(x, adjoint ? w.transpose(0, 1) : w, pad);
   SerialBlas serial;
-  const at::Tensor u = filterTiles(w.contiguous());
+  const at::Tensor u = filterTiles(w.contiguous(), adjoint);
   at::Tensor y = at::empty({g.n, g.k, g.oh, g.ow}, x.options());
   const std::vector<Block> blocks = blocksOf(g);
   const at::ThreadLocalState caller;  // grad mode and dispatch state are per thread: the workers take the caller's
@@ -228,7 +250,9 @@ at::Tensor weightGrad(const at::Tensor& x, const at::Tensor& gy, const Tiling& g
     if (du.defined()) du.add_(s);
     else du = s;
   }
-  return at::mm(transforms().filter.t(), du.view({36, g.c * g.k})).view({3, 3, g.c, g.k}).permute({3, 2, 0, 1}).contiguous();
+  at::Tensor gw = scratch(kProducts, {9, g.c * g.k});
+  parallelMm(gw, transforms().filter.t(), du.view({36, g.c * g.k}));
+  return gw.view({3, 3, g.c, g.k}).permute({3, 2, 0, 1}).contiguous();
 }
 
 struct WinogradGemmFn : public torch::autograd::Function<WinogradGemmFn> {
@@ -249,7 +273,7 @@ struct WinogradGemmFn : public torch::autograd::Function<WinogradGemmFn> {
     const at::Tensor gy = grads[0];
     at::Tensor gx, gw, gb;
     // the input's gradient is a full correlation of gy with the flipped filters: the same 3x3 convolution
-    if (ctx->needs_input_grad(0)) gx = forwardImpl(gy, w.flip({2, 3}).transpose(0, 1), at::Tensor(), 2 - pad);
+    if (ctx->needs_input_grad(0)) gx = forwardImpl(gy, w, at::Tensor(), 2 - pad, true);
     if (ctx->needs_input_grad(1)) gw = weightGrad(x, gy, tilingOf(x, w, pad));
     if (bias && ctx->needs_input_grad(2)) gb = gy.sum({0, 2, 3});
     return {gx, gw, gb, at::Tensor()};
