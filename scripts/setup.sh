@@ -53,7 +53,7 @@ fi
 
 # Rebuild the addon only when its sources or the libtorch choice changed.
 stamp=build/.ssdkit-native-stamp
-want="$(cat binding.gyp native/src/* native/libtorch-config.cjs | sha1sum | cut -d' ' -f1) ${LIBTORCH:-debian} $(node native/libtorch-config.cjs defines)"
+want="$(cat binding.gyp native/src/* native/libtorch-config.cjs | sha1sum | cut -d' ' -f1) ${LIBTORCH:-debian} $(node native/libtorch-config.cjs defines) $(node native/libtorch-config.cjs openmp)"
 if [ ! -f build/Release/ssdkit_native.node ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   npx node-gyp rebuild -j "$(nproc)" >/dev/null
   echo "$want" > "$stamp"

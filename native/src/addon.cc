@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "cachingAllocator.h"
 #include "common.h"
 
 namespace ssdkit {
@@ -307,6 +308,7 @@ std::string Args::str(size_t i) const {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_add_env_cleanup_hook(env, [](void*) { releaseAll(); }, nullptr);
+  installCpuCache();  // before any tensor: every CPU allocation from here on goes through it
   Napi::Object ops = Napi::Object::New(env);
   for (size_t k = 0; k < kNumOps; ++k) {
     const OpDef* def = &kOps[k];

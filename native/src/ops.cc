@@ -6,6 +6,7 @@
 // layer (src/tensor) gives these their PyTorch-like names, argument checking and docs.
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "cachingAllocator.h"
 #include "common.h"
 #include "compat.h"
 #include "cudaInfo.h"
@@ -18,6 +19,12 @@ namespace ssdkit {
 namespace {
 #define OP(NAME, ...) {#NAME, [](const Args& a) -> Out { return __VA_ARGS__; }}
 #define OPV(NAME, ...) {#NAME, [](const Args& a) -> Out { __VA_ARGS__; return Out(); }}
+
+// [live, cached, peak, hits, misses, evictions] of the CPU caching allocator (cachingAllocator.h).
+std::vector<int64_t> cacheStatsList() {
+  const CpuCacheStats s = cpuCacheStats();
+  return {s.liveBytes, s.cachedBytes, s.peakBytes, s.hits, s.misses, s.evictions};
+}
 
 at::IntArrayRef dimsRef(const std::vector<int64_t>& v) { return at::IntArrayRef(v); }
 
@@ -241,6 +248,9 @@ const OpDef kOps[] = {
     OP(setWinogradGemmBudget, setWinogradGemmBudget(a.i(0))),
     OP(cpuIsa, cpuIsaReport()),
     OP(parallelForThreads, parallelForThreads(a.i(0))),
+    OP(cpuCacheInstalled, installCpuCache()),
+    OP(cpuCacheStats, at::IntArrayRef(cacheStatsList())),
+    OPV(emptyCpuCache, emptyCpuCache()),
     OP(maxPool2d, maxPool2d(a.t(0), a.il(1), a.il(2), a.il(3), a.il(4), a.b(5))),
     OP(avgPool2d, at::avg_pool2d(a.t(0), a.il(1), a.il(2), a.il(3), a.b(4), a.b(5))),
     OP(adaptiveAvgPool2d, at::adaptive_avg_pool2d(a.t(0), a.il(1))),

@@ -12,8 +12,8 @@ import { ROOT } from '../helpers.js';
 const SCRIPT = join(ROOT, 'native', 'libtorch-config.cjs');
 const DEBIAN_LIB = '/usr/lib/x86_64-linux-gnu';
 
-function config(libtorch: string, what: string): string {
-  return execFileSync(process.execPath, [SCRIPT, what], { env: { ...process.env, LIBTORCH: libtorch }, encoding: 'utf8' }).trim();
+function config(libtorch: string, what: string, env: Record<string, string> = {}): string {
+  return execFileSync(process.execPath, [SCRIPT, what], { env: { ...process.env, LIBTORCH: libtorch, ...env }, encoding: 'utf8' }).trim();
 }
 
 /** site-packages/torch with include/ -> /usr/include and lib/ holding links to Debian's libraries. */
@@ -31,7 +31,7 @@ test('libtorch-config: a pip torch folder gives its include/lib folders, rpath, 
   try {
     assert.equal(config(torch, 'include'), `${torch}/include ${torch}/include/torch/csrc/api/include`);
     const libs = config(torch, 'libs');
-    assert.match(libs, new RegExp(`^-L${torch}/lib -Wl,-rpath,${torch}/lib -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed$`));
+    assert.match(libs, new RegExp(`^-L${torch}/lib -Wl,-rpath,${torch}/lib -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -fopenmp -Wl,--as-needed$`));
     // Debian's libc10 is built with the new ABI (std::__cxx11 in its symbols); no oneDNN link outside /usr; the
     // collectives when the folder's headers include Gloo's (here /usr/include, with libgloo-dev installed)
     const gloo = existsSync('/usr/include/gloo/config.h') ? ' SSDKIT_WITH_C10D=1 USE_C10D_GLOO=1' : '';
@@ -60,7 +60,7 @@ test('libtorch-config: CUDA libraries are linked, and CUDA/NCCL headers from pip
   const { site, torch } = pipLayout();
   try {
     for (const l of ['libtorch_cuda.so', 'libc10_cuda.so']) writeFileSync(join(torch, 'lib', l), '');
-    assert.match(config(torch, 'libs'), /-lc10 -ltorch_cuda -lc10_cuda -Wl,--as-needed$/);
+    assert.match(config(torch, 'libs'), /-lc10 -ltorch_cuda -lc10_cuda -fopenmp -Wl,--as-needed$/);
     for (const [pkg, h] of [['cu13', 'cuda_runtime_api.h'], ['nccl', 'nccl.h']] as const) {
       mkdirSync(join(site, 'nvidia', pkg, 'include'), { recursive: true });
       writeFileSync(join(site, 'nvidia', pkg, 'include', h), '');
@@ -95,5 +95,20 @@ test('libtorch-config: a folder without libtorch is a clear error', () => {
     assert.throws(() => execFileSync(process.execPath, [SCRIPT, 'libs'], { env: { ...process.env, LIBTORCH: empty }, encoding: 'utf8', stdio: 'pipe' }), /has no include\/ATen\/ATen.h or lib\/libtorch_cpu.so/);
   } finally {
     rmSync(empty, { recursive: true, force: true });
+  }
+});
+
+test('libtorch-config: OpenMP - compiled with -fopenmp, linked to the runtime a pip torch bundles, else the compiler\'s', () => {
+  const { site, torch } = pipLayout();
+  try {
+    assert.equal(config(torch, 'openmp'), '-fopenmp');
+    assert.match(config(torch, 'cflags'), /^-fopenmp -I/);
+    assert.match(config(torch, 'libs'), / -fopenmp -Wl,--as-needed$/, 'no bundled runtime: the compiler driver links its libgomp');
+    writeFileSync(join(torch, 'lib', 'libgomp-a34b3233.so.1'), '');
+    assert.match(config(torch, 'libs'), / -l:libgomp-a34b3233\.so\.1 -lpthread -Wl,--as-needed$/, 'the bundled libgomp, so one OpenMP pool serves libtorch and the addon');
+    assert.equal(config(torch, 'openmp', { SSDKIT_OPENMP: '0' }), '');
+    assert.doesNotMatch(config(torch, 'libs', { SSDKIT_OPENMP: '0' }), /gomp|openmp/);
+  } finally {
+    rmSync(site, { recursive: true, force: true });
   }
 });

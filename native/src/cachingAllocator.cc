@@ -1,0 +1,163 @@
+// ssdkit native addon: the CPU caching allocator (see cachingAllocator.h).
+#include "cachingAllocator.h"
+
+#include <c10/core/CPUAllocator.h>
+#include <c10/core/impl/alloc_cpu.h>
+#include <c10/util/Exception.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+
+#include "compat.h"
+
+namespace ssdkit {
+namespace {
+
+constexpr size_t kMinBytes = size_t{256} << 10;
+constexpr size_t kPage = 4096;
+constexpr int64_t kMinSlack = int64_t{64} << 20;
+
+struct Block {
+  void* ptr;
+  size_t size;
+};
+
+// All state under one lock: blocks are freed on whichever thread drops the last reference.
+struct Cache {
+  std::mutex lock;
+  std::unordered_map<void*, size_t> large;  // live large blocks -> their (page-rounded) size
+  std::list<Block> lru;                     // cached blocks, least recently freed first
+  std::unordered_map<size_t, std::deque<std::list<Block>::iterator>> bySize;  // per size, in freeing order
+  CpuCacheStats stats{0, 0, 0, 0, 0, 0};
+};
+
+Cache& cache() {
+  static Cache* c = new Cache();  // never destroyed: tensors may be freed during static destruction
+  return *c;
+}
+
+// Large blocks are mapped and unmapped directly: through glibc, an evicted block would lower into its heap
+// (its mmap threshold rises with every freed mapping) and stay resident there.
+void* mapBlock(size_t size) {
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  TORCH_CHECK(p != MAP_FAILED, "ssdkit CPU allocator: out of memory mapping ", size, " bytes");
+  return p;
+}
+
+void unmapBlock(const Block& b) { munmap(b.ptr, b.size); }
+
+// The most recently freed cached block of exactly `size` bytes, or null.
+void* takeCached(Cache& c, size_t size) {
+  auto it = c.bySize.find(size);
+  if (it == c.bySize.end() || it->second.empty()) return nullptr;
+  const auto node = it->second.back();
+  it->second.pop_back();
+  void* p = node->ptr;
+  c.lru.erase(node);
+  c.stats.cachedBytes -= static_cast<int64_t>(size);
+  return p;
+}
+
+// Gives cached blocks back to the system, least recently freed first, until `need` more bytes fit the bound.
+void evictFor(Cache& c, int64_t need) {
+  const int64_t bound = c.stats.peakBytes + std::max(kMinSlack, c.stats.peakBytes / 16);
+  while (!c.lru.empty() && c.stats.liveBytes + c.stats.cachedBytes + need > bound) {
+    const Block b = c.lru.front();
+    c.bySize[b.size].pop_front();  // the globally oldest block is the oldest of its size
+    c.lru.pop_front();
+    c.stats.cachedBytes -= static_cast<int64_t>(b.size);
+    ++c.stats.evictions;
+    unmapBlock(b);
+  }
+}
+
+// The one deleter of every block this allocator hands out (small ones too, as raw_deleter's contract asks).
+void release(void* ptr) {
+  if (ptr == nullptr) return;
+  Cache& c = cache();
+  {
+    std::lock_guard<std::mutex> hold(c.lock);
+    auto it = c.large.find(ptr);
+    if (it != c.large.end()) {
+      const size_t size = it->second;
+      c.large.erase(it);
+      c.stats.liveBytes -= static_cast<int64_t>(size);
+      c.lru.push_back({ptr, size});
+      c.bySize[size].push_back(std::prev(c.lru.end()));
+      c.stats.cachedBytes += static_cast<int64_t>(size);
+      return;
+    }
+  }
+  c10::free_cpu(ptr);
+}
+
+void* acquire(size_t n) {
+  if (n < kMinBytes) return c10::alloc_cpu(n);
+  const size_t size = (n + kPage - 1) / kPage * kPage;
+  Cache& c = cache();
+  std::lock_guard<std::mutex> hold(c.lock);
+  void* p = takeCached(c, size);
+  if (p != nullptr) {
+    ++c.stats.hits;
+  } else {
+    ++c.stats.misses;
+    evictFor(c, static_cast<int64_t>(size));
+    p = mapBlock(size);
+  }
+  c.large.emplace(p, size);
+  c.stats.liveBytes += static_cast<int64_t>(size);
+  c.stats.peakBytes = std::max(c.stats.peakBytes, c.stats.liveBytes);
+  return p;
+}
+
+#if !SSDKIT_TORCH_AT_LEAST(2, 0)
+struct CachingCpuAllocator final : public at::Allocator {
+  at::DataPtr allocate(size_t n) const override {
+    void* p = acquire(n);
+    return {p, p, &release, at::Device(at::DeviceType::CPU)};
+  }
+  at::DeleterFnPtr raw_deleter() const override { return &release; }
+};
+#endif
+
+}  // namespace
+
+bool installCpuCache() {
+#if SSDKIT_TORCH_AT_LEAST(2, 0)
+  return false;  // 2.x changed at::Allocator (non-const allocate, copy_data); not implemented for that line
+#else
+  static const bool installed = [] {
+    const char* env = std::getenv("SSDKIT_CPU_CACHE");
+    if (env != nullptr && std::strcmp(env, "0") == 0) return false;
+    static CachingCpuAllocator* allocator = new CachingCpuAllocator();
+    c10::SetCPUAllocator(allocator, /*priority=*/1);
+    return true;
+  }();
+  return installed;
+#endif
+}
+
+CpuCacheStats cpuCacheStats() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> hold(c.lock);
+  return c.stats;
+}
+
+void emptyCpuCache() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> hold(c.lock);
+  for (const Block& b : c.lru) unmapBlock(b);
+  c.stats.evictions += static_cast<int64_t>(c.lru.size());
+  c.lru.clear();
+  c.bySize.clear();
+  c.stats.cachedBytes = 0;
+}
+
+}  // namespace ssdkit

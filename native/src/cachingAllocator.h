@@ -1,0 +1,33 @@
+// ssdkit native addon: a CPU allocator that keeps freed large blocks for reuse by the next allocation of the same
+// size (libtorch's c10::SetCPUAllocator), the CPU counterpart of PyTorch's CUDA caching allocator
+// (c10/cuda/CUDACachingAllocator.cpp) in a much smaller form.
+//
+// Why: glibc serves every block above its mmap threshold (≤ 32 MiB) with a fresh mmap, so each training step
+// page-faults its activations and gradients in again; on the 2-core VMs we measure on, the faults and the kernel's
+// zeroing were ~10-17% of an SSD300 step (bench/RESULTS-ssd.md). Training repeats the same sizes every step, so
+// exact-size reuse hits almost always.
+//
+// Bound: live + cached bytes never exceed the highest live total seen so far plus a slack (max(64 MiB, 1/16 of
+// that peak)): before a new block would pass that bound, the least recently freed cached blocks go back to the
+// system. Peak memory is then the program's own peak plus at most the slack. Blocks under 256 KiB go straight to
+// c10's alloc_cpu/free_cpu (glibc's heap already reuses those). SSDKIT_CPU_CACHE=0 leaves libtorch's allocator.
+#pragma once
+
+#include <cstdint>
+
+namespace ssdkit {
+
+struct CpuCacheStats {
+  int64_t liveBytes, cachedBytes, peakBytes, hits, misses, evictions;
+};
+
+// Installs the caching allocator as libtorch's CPU allocator (once; later calls do nothing). False when
+// SSDKIT_CPU_CACHE=0 or the libtorch line is not supported (only 1.x's Allocator interface is implemented).
+bool installCpuCache();
+
+CpuCacheStats cpuCacheStats();
+
+// Returns every cached block to the system (live blocks are untouched).
+void emptyCpuCache();
+
+}  // namespace ssdkit
