@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -20,7 +21,7 @@
 namespace ssdkit {
 namespace {
 
-constexpr size_t kMinBytes = size_t{256} << 10;
+constexpr size_t kMinBytes = size_t{32} << 20;
 constexpr size_t kPage = 4096;
 constexpr int64_t kMinSlack = int64_t{64} << 20;
 
@@ -44,10 +45,24 @@ Cache& cache() {
 }
 
 // Large blocks are mapped and unmapped directly: through glibc, an evicted block would lower into its heap
-// (its mmap threshold rises with every freed mapping) and stay resident there.
+// (its mmap threshold rises with every freed mapping) and stay resident there. Blocks of 2 MiB and more start on
+// a 2 MiB boundary and ask for transparent huge pages (where the kernel's THP mode is 'madvise' or 'always'):
+// one fault per 2 MiB instead of 512, which on the paravirtualized VMs we measure on made the difference between
+// the cache gaining and losing when it has to evict.
+constexpr size_t kHuge = size_t{2} << 20;
+
 void* mapBlock(size_t size) {
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  TORCH_CHECK(p != MAP_FAILED, "ssdkit CPU allocator: out of memory mapping ", size, " bytes");
+  const size_t extra = size >= kHuge ? kHuge : 0;
+  void* raw = mmap(nullptr, size + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  TORCH_CHECK(raw != MAP_FAILED, "ssdkit CPU allocator: out of memory mapping ", size, " bytes");
+  if (extra == 0) return raw;
+  const uintptr_t base = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t start = (base + kHuge - 1) & ~(uintptr_t{kHuge} - 1);
+  if (start > base) munmap(raw, start - base);
+  const size_t tail = base + size + extra - (start + size);
+  if (tail > 0) munmap(reinterpret_cast<void*>(start + size), tail);
+  void* p = reinterpret_cast<void*>(start);
+  madvise(p, size, MADV_HUGEPAGE);  // advice only: refused where THP is off
   return p;
 }
 

@@ -2,15 +2,16 @@
 // size (libtorch's c10::SetCPUAllocator), the CPU counterpart of PyTorch's CUDA caching allocator
 // (c10/cuda/CUDACachingAllocator.cpp) in a much smaller form.
 //
-// Why: glibc serves every block above its mmap threshold (≤ 32 MiB) with a fresh mmap, so each training step
-// page-faults its activations and gradients in again; on the 2-core VMs we measure on, the faults and the kernel's
-// zeroing were ~10-17% of an SSD300 step (bench/RESULTS-ssd.md). Training repeats the same sizes every step, so
-// exact-size reuse hits almost always.
+// Why: glibc keeps freed blocks below its mmap threshold in its heap (the threshold rises to the largest freed
+// mapping, up to 32 MiB) but maps every larger block afresh, so each training step page-faulted its large
+// activations and gradients in again (~10-17% of an SSD300 step in perf on the VMs we measure on, more at larger
+// batches). Training repeats the same sizes every step, so exact-size reuse of those blocks hits.
 //
 // Bound: live + cached bytes never exceed the highest live total seen so far plus a slack (max(64 MiB, 1/16 of
 // that peak)): before a new block would pass that bound, the least recently freed cached blocks go back to the
-// system. Peak memory is then the program's own peak plus at most the slack. Blocks under 256 KiB go straight to
-// c10's alloc_cpu/free_cpu (glibc's heap already reuses those). SSDKIT_CPU_CACHE=0 leaves libtorch's allocator.
+// system. Peak memory is then the program's own peak plus at most the slack. Blocks under 32 MiB go to c10's
+// alloc_cpu/free_cpu (glibc; caching those too, under the bound, measured slower than glibc's heap: evictions
+// cost more than they saved). SSDKIT_CPU_CACHE=0 leaves libtorch's allocator.
 #pragma once
 
 #include <cstdint>

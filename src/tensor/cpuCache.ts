@@ -1,6 +1,6 @@
-// The CPU caching allocator's state (native/src/cachingAllocator.cc): freed blocks of 256 KiB and more are kept
-// for the next allocation of the same size, so that a training step stops page-faulting its activations in
-// again; live + cached bytes stay within the highest live total plus a slack. The CPU counterpart of
+// The CPU caching allocator's state (native/src/cachingAllocator.cc): freed blocks of 32 MiB and more (those glibc
+// maps afresh every time) are kept for the next allocation of the same size, so that a training step stops
+// page-faulting its large activations in again; live + cached bytes stay within the highest live total plus a slack. The CPU counterpart of
 // torch.cuda.memory_stats() / torch.cuda.empty_cache(). SSDKIT_CPU_CACHE=0 turns the cache off at load.
 //
 //   const s = cpuCacheStats();   // { installed, liveBytes, cachedBytes, peakBytes, hits, misses, evictions }
