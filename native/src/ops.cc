@@ -12,6 +12,7 @@
 #include "cudaInfo.h"
 #include "isa.h"
 #include "maxPool.h"
+#include "profiler.h"
 #include "winograd.h"
 #include "winogradGemm.h"
 
@@ -251,6 +252,8 @@ const OpDef kOps[] = {
     OP(cpuCacheInstalled, installCpuCache()),
     OP(cpuCacheStats, at::IntArrayRef(cacheStatsList())),
     OPV(emptyCpuCache, emptyCpuCache()),
+    OPV(startOpProfile, startOpProfile(a.str(0))),
+    OP(stopOpProfile, stopOpProfile()),
     OP(maxPool2d, maxPool2d(a.t(0), a.il(1), a.il(2), a.il(3), a.il(4), a.b(5))),
     OP(avgPool2d, at::avg_pool2d(a.t(0), a.il(1), a.il(2), a.il(3), a.b(4), a.b(5))),
     OP(adaptiveAvgPool2d, at::adaptive_avg_pool2d(a.t(0), a.il(1))),

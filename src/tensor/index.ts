@@ -8,6 +8,7 @@ export { tidy, keep, dispose, memory, type MemoryInfo } from './scope.js';
 export { setConvAlgorithm, getConvAlgorithm, withConvAlgorithm, winogradAvailable, type ConvAlgorithm } from './convAlgorithm.js';
 export { setNumThreads, getNumThreads, cudaIsAvailable, buildConfig, cpuIsa } from './threads.js';
 export { cpuCacheStats, emptyCpuCache, type CpuCacheStats } from './cpuCache.js';
+export { profileOps } from './profile.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, type SafetensorsContent } from './safetensors.js';
 export { initProcessGroup, distributedBackends, ProcessGroup, GradReducer, Work, type ProcessGroupOptions, type Backend, type ReduceOp } from './distributed.js';
 export { parseDevice, parseGpus, onDevice, synchronize, setAllowTF32, setCudnnBenchmark, pinMemory, toDeviceAsync, cudaInfo, cudaDeviceCount, cudaMemoryUsed, torchVersion, DeviceError, type CudaInfo, type GpuInfo } from './device.js';
