@@ -7,6 +7,8 @@
 //
 // Same network, init scale and targets as `npm run bench`'s train cases; two warm-up steps are not traced.
 // The profiler adds a few microseconds per op, so op counts matter as much as the times.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fromTypedArray, keep, manualSeed, noGrad, profileOps, randn, tidy, zeros } from '../src/tensor/index.js';
 import { getModel } from '../src/models/index.js';
 import { SSDMultiBoxLoss, SSDTargetGenerator } from '../src/detection/index.js';
@@ -21,7 +23,7 @@ function arg(name: string, fallback: string): string {
 function main(): void {
   const forced = reexecForIsa(requestedIsa(process.argv));
   if (forced !== null) process.exit(forced);
-  const batch = Number(arg('--batch', '1')), steps = Number(arg('--steps', '3')), out = arg('--out', 'ssdkit-trace.json');
+  const batch = Number(arg('--batch', '1')), steps = Number(arg('--steps', '3')), out = arg('--out', join(tmpdir(), 'ssdkit-trace.json'));
   manualSeed(0);
   const net = getModel('ssd_300_vgg16_atrous_voc', { pretrainedBase: false });
   net.train();
