@@ -146,14 +146,24 @@ at::Tensor inputTiles(const at::Tensor& x, const Block& b, const Tiling& g) {
   return v.view({36, tiles, g.c});
 }
 
+// at::parallel_for over [0, n), one item at least per chunk, each worker running with the caller's thread-local
+// state: grad mode and dispatch keys are per thread, and without the caller's no-grad mode a worker's mm_out
+// refuses inputs that require grad.
+template <typename F>
+void parallelWithCallerState(int64_t n, const F& f) {
+  const at::ThreadLocalState caller;
+  at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+    const at::ThreadLocalStateGuard state(caller);
+    f(begin, end);
+  });
+}
+
 // out = a · b, b's columns split between libtorch's threads (single-threaded BLAS each): the filter transforms
 // write up to 36 MiB, which one thread alone spent ~15% of a 512-channel layer's time on.
 void parallelMm(at::Tensor& out, const at::Tensor& a, const at::Tensor& b) {
   const int64_t cols = b.size(1), threads = at::get_num_threads();
   const int64_t chunk = std::max<int64_t>(1024, (cols + threads - 1) / threads);
-  const at::ThreadLocalState caller;
-  at::parallel_for(0, (cols + chunk - 1) / chunk, 1, [&](int64_t begin, int64_t end) {
-    const at::ThreadLocalStateGuard state(caller);
+  parallelWithCallerState((cols + chunk - 1) / chunk, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const int64_t j0 = i * chunk, n = std::min(chunk, cols - j0);
       at::Tensor part = out.narrow(1, j0, n);
@@ -199,9 +209,7 @@ at::Tensor forwardImpl(const at::Tensor& x, const at::Tensor& w, const at::Tenso
   const at::Tensor u = filterTiles(w.contiguous(), adjoint);
   at::Tensor y = at::empty({g.n, g.k, g.oh, g.ow}, x.options());
   const std::vector<Block> blocks = blocksOf(g);
-  const at::ThreadLocalState caller;  // grad mode and dispatch state are per thread: the workers take the caller's
-  at::parallel_for(0, static_cast<int64_t>(blocks.size()), 1, [&](int64_t begin, int64_t end) {
-    const at::ThreadLocalStateGuard state(caller);
+  parallelWithCallerState(static_cast<int64_t>(blocks.size()), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const at::Tensor v = inputTiles(x, blocks[i], g);
       at::Tensor m = scratch(kProducts, {36, v.size(1), g.k});
@@ -232,9 +240,7 @@ at::Tensor weightGrad(const at::Tensor& x, const at::Tensor& gy, const Tiling& g
   SerialBlas serial;
   const std::vector<Block> blocks = blocksOf(g);
   std::vector<at::Tensor> sums(at::get_num_threads());
-  const at::ThreadLocalState caller;
-  at::parallel_for(0, static_cast<int64_t>(blocks.size()), 1, [&](int64_t begin, int64_t end) {
-    const at::ThreadLocalStateGuard state(caller);
+  parallelWithCallerState(static_cast<int64_t>(blocks.size()), [&](int64_t begin, int64_t end) {
     const int thread = at::get_thread_num();
     at::Tensor& du = sums[thread];
     if (!du.defined()) {
