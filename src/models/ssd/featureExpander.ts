@@ -87,7 +87,7 @@ export class FeatureExpander extends Block implements MultiFeatureExtractor {
           if (conv.bias) conv.bias.init = null; // a symbol's bias has no initializer either
           s.add(conv);
           if (useBn) s.add(new SymbolBatchNorm({ prefix: `${bn}_`, inChannels: channels }));
-          s.add(new ReLU({ prefix: `${name}_relu_` }));
+          s.add(new ReLU({ prefix: `${name}_relu_`, inplace: true })); // after a BatchNorm or a convolution: neither's backward reads its output
           inC = channels;
         };
         if (use1x1) add(`expand_trans_conv${i}`, Math.max(minDepth, Math.round(f * reduce)), 1, 1, 0, `expand_trans_bn${i}`);

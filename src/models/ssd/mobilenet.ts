@@ -33,7 +33,7 @@ export class MobileNet extends Block implements NamedOutputNetwork {
         let inC = 3;
         const addConv = (channels: number, kernel: number, stride: number, pad: number, groups = 1): void => {
           f.add(new Conv2D({ channels, inChannels: inC, kernelSize: kernel, strides: stride, padding: pad, groups, useBias: false }));
-          f.add(new BatchNorm({ inChannels: channels }), new ReLU());
+          f.add(new BatchNorm({ inChannels: channels }), new ReLU({ inplace: true })); // BatchNorm's backward does not read its output
           reluChannels.push(channels);
           inC = channels;
         };
