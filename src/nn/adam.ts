@@ -35,13 +35,13 @@ export class Adam extends Optimizer {
     const t = this.countUpdate(index);
     const lr = (this.lrFor(mults) * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
     const wd = this.wdFor(mults);
-    let g = grad.mul(this.rescaleGrad).add(weight, wd);
+    let g = this.rescaleGrad === 1 ? grad.add(weight, wd) : grad.mul(this.rescaleGrad).add(weight, wd);
     const c = this.clipValue;
     if (c !== null) g = g.clamp(-c, c);
     const [mean, variance] = [state[0]!, state[1]!];
     mean.mul_(this.beta1).add_(g, 1 - this.beta1);
     variance.mul_(this.beta2).addcmul_(g, g, 1 - this.beta2);
-    weight.sub_(mean.div(variance.sqrt().add(this.epsilon)), lr);
+    weight.addcdiv_(mean, variance.sqrt().add_(this.epsilon), -lr);
   }
 
   protected hyper(): Record<string, number | null> {
