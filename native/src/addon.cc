@@ -5,6 +5,9 @@
 // name; nothing here aborts the process. The module holds no per-environment static state, so it loads in
 // worker threads.
 #include <ATen/Parallel.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <c10/core/GradMode.h>
 
 #include <cmath>
@@ -172,6 +175,26 @@ Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   }
 }
 
+// The calling thread's own intra-op thread count (a loader worker's: PyTorch's DataLoader workers run
+// torch.set_num_threads(1)). at::set_num_threads would also change the process-wide default that every thread
+// starts from; here libtorch's per-thread set-up runs first (so it cannot later reset this thread to that
+// default) and then only this thread's OpenMP count changes.
+Napi::Value setThreadNumThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    Args a(info);
+    int64_t n = a.i(0);
+    if (n < 1) throw Napi::RangeError::New(env, "setThreadNumThreads: need at least one thread");
+    at::internal::lazy_init_num_threads();
+#ifdef _OPENMP
+    omp_set_num_threads(static_cast<int>(n));
+#endif
+    return env.Undefined();
+  } catch (...) {
+    rethrow(env, "setThreadNumThreads");
+  }
+}
+
 Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), at::get_num_threads());
 }
@@ -322,6 +345,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("isDisposed", Napi::Function::New(env, isDisposed, "isDisposed"));
   exports.Set("liveCount", Napi::Function::New(env, liveCount, "liveCount"));
   exports.Set("setNumThreads", Napi::Function::New(env, setNumThreads, "setNumThreads"));
+  exports.Set("setThreadNumThreads", Napi::Function::New(env, setThreadNumThreads, "setThreadNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, getNumThreads, "getNumThreads"));
   exports.Set("manualSeed", Napi::Function::New(env, manualSeed, "manualSeed"));
   exports.Set("setGradEnabled", Napi::Function::New(env, setGradEnabled, "setGradEnabled"));
