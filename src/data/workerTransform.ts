@@ -4,7 +4,7 @@
 // worker imports the module once and calls the factory to get its SampleTransform.
 import type { Random } from './random.js';
 import type { Sample } from './sample.js';
-import type { Field } from './types.js';
+import type { DetectionRecord, Field } from './types.js';
 import type { BatchifySpec } from './batchify.js';
 
 /** A module export plus its options: `(await import(module))[export](options)`. */
@@ -14,8 +14,15 @@ export interface ModuleRef<O = unknown> {
   options?: O;
 }
 
-/** Turns a decoded sample into output fields (image, label or targets...), drawing randomness from `rng`. */
-export type SampleTransform = (sample: Sample, rng: Random) => Field[] | Promise<Field[]>;
+/**
+ * Turns a decoded sample into output fields (image, label or targets...), drawing randomness from `rng`.
+ * `fromRecord`, when a transform has it, is asked first with the undecoded record: it returns the fields when it
+ * can make them without the pixels (a transform that keeps its deterministic work per record), with the decoded
+ * image's size, else undefined, and must then leave `rng` as it found it.
+ */
+export type SampleTransform = ((sample: Sample, rng: Random) => Field[] | Promise<Field[]>) & {
+  fromRecord?: (record: DetectionRecord, rng: Random) => { fields: Field[]; width: number; height: number } | undefined;
+};
 
 /** What a ModuleRef for a transform must export. */
 export type SampleTransformFactory<O = unknown> = (options: O) => SampleTransform | Promise<SampleTransform>;
