@@ -19,7 +19,7 @@ import { drawTruthBesidePredictions } from '../report/truthBeside.js';
 import { saveParameters } from '../nn/index.js';
 import { loadavg } from 'node:os';
 
-/** The recipe the flags ask for: DEMO_RECIPE with any of --images, --epochs, --data-shape, --lr, --batch-size, --anchor-sizes. */
+/** The recipe the flags ask for: DEMO_RECIPE with any of --images, --epochs, --data-shape, --lr, --wd, --batch-size, --anchor-sizes. */
 function recipeFromFlags(v: Record<string, unknown>): DemoRecipe {
   const d = DEMO_RECIPE;
   return {
@@ -28,6 +28,7 @@ function recipeFromFlags(v: Record<string, unknown>): DemoRecipe {
     epochs: num(v, 'epochs', d.epochs, { integer: true, min: 1 }),
     dataShape: num(v, 'data-shape', d.dataShape, { integer: true, min: 64 }),
     lr: num(v, 'lr', d.lr, { min: 0 }),
+    wd: num(v, 'wd', d.wd, { min: 0 }),
     batchSize: num(v, 'batch-size', d.batchSize, { integer: true, min: 1 }),
     anchorSizes: numList(v, 'anchor-sizes', d.anchorSizes),
   };
@@ -53,10 +54,10 @@ export const demoCommand: Command = {
   --epochs E     training epochs (default ${DEMO_RECIPE.epochs}; about 6 minutes on an idle 2-core CPU, see README)
   --images N     synthetic images to generate (default ${DEMO_RECIPE.images}; a fifth is the test split)
   --seed S       seed for data, initialization and augmentation (default 233)
-  recipe flags (src/train/demoConfig.ts): --data-shape ${DEMO_RECIPE.dataShape}, --lr ${DEMO_RECIPE.lr}, --batch-size ${DEMO_RECIPE.batchSize},
+  recipe flags (src/train/demoConfig.ts): --data-shape ${DEMO_RECIPE.dataShape}, --lr ${DEMO_RECIPE.lr}, --wd ${DEMO_RECIPE.wd}, --batch-size ${DEMO_RECIPE.batchSize},
                  --anchor-sizes ${DEMO_RECIPE.anchorSizes.join(',')} (fractions of the input side)`,
   async run(argv) {
-    const flags = ['out', 'epochs', 'images', 'seed', 'data-shape', 'lr', 'batch-size', 'anchor-sizes'];
+    const flags = ['out', 'epochs', 'images', 'seed', 'data-shape', 'lr', 'wd', 'batch-size', 'anchor-sizes'];
     const { values: v } = parseFlags(argv, Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])));
     const out = resolve(str(v, 'out', 'ssdkit-demo'));
     const recipe = recipeFromFlags(v);

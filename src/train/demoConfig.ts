@@ -1,6 +1,6 @@
 // The demo's recipe (`ssdkit demo`, `ssdkit ablate`): a small MobileNet0.25 SSD trained from scratch with Adam,
 // a linear warm-up then a cosine decay to zero over a fixed number of epochs (GluonCV's LRScheduler 'linear' +
-// 'cosine' in an LRSequential, gluoncv/utils/lr_scheduler.py), on resize+flip augmentation, batch 16, with the
+// 'cosine' in an LRSequential, gluoncv/utils/lr_scheduler.py), on resize+flip augmentation, batch 8, with the
 // demo preset's stride-8 first grid (modelSpec.ts demoPreset) and anchor sizes 0.1-1.1 chosen so that 96% of the
 // synthetic objects (box sides 6-69% of the image, median 18%) have an anchor at IoU >= 0.5
 // (scripts/fixtures/anchor_coverage.py; test/train/demoAnchors.test.ts).
@@ -38,8 +38,8 @@ export const DEMO_RECIPE: Readonly<DemoRecipe> = Object.freeze({
   dataShape: 192,
   images: 1200,
   anchorSizes: [0.1, 0.18, 0.32, 0.52, 0.75, 0.95, 1.1],
-  epochs: 20,
-  batchSize: 16,
+  epochs: 18,
+  batchSize: 8,
   lr: 0.004,
   warmupEpochs: 0.5,
   wd: 0.0005,
