@@ -125,7 +125,8 @@ function recordKey(r: DetectionRecord): string {
  * flip, then targets. Short from-scratch runs such as the demo learn much faster without expand/crop/colour
  * augmentation; full training uses ssdTrainTransformSpec. Everything but the flip is the same every epoch, so
  * each record's image and both mirror states' targets are kept (up to `cacheMiB`) and reused without decoding:
- * in the demo the loader's CPU time per image fell from ~15 ms to ~1 ms, time the training threads get back.
+ * in the demo the loader's CPU time per image fell from ~15-19 ms to ~2 ms once both mirror states were seen,
+ * time the training threads get back.
  */
 export function createLightTrainTransform(o: LightTrainOptions): SampleTransform {
   const gen = createSSDTargets(o.targets.options!);
