@@ -34,13 +34,14 @@ function train(args: string[], env: NodeJS.ProcessEnv = {}, onStart?: (p: Return
   });
 }
 
-/** max |a - b| / max |b| over each tensor of two safetensors files; the worst tensor. */
-function worstRelative(a: string, b: string): { rel: number; name: string } {
+/** max |a - b| / max |b| over each tensor of two safetensors files whose name `pick` accepts; the worst tensor. */
+function worstRelative(a: string, b: string, pick: (name: string) => boolean): { rel: number; name: string } {
   const ta = loadSafetensors(a).tensors;
   const tb = loadSafetensors(b).tensors;
   assert.deepEqual([...ta.keys()].sort(), [...tb.keys()].sort());
   let worst = { rel: 0, name: '' };
   for (const [name, x] of ta) {
+    if (!pick(name)) continue;
     const rel = tidy(() => x.sub(tb.get(name)!).abs().max().item() / Math.max(tb.get(name)!.abs().max().item(), 1e-12));
     if (rel > worst.rel) worst = { rel, name };
   }
@@ -70,8 +71,14 @@ test('2 processes with --batch-size 4 reach the parameters of 1 process with --b
   assert.equal(epoch(logTwo).images, 8, 'the global images of 2 steps of 4');
   const [ce1, ce2] = [epoch(logOne).CrossEntropy, epoch(logTwo).CrossEntropy];
   assert.ok(Math.abs(ce1 - ce2) <= 1e-4 * Math.abs(ce1), `CrossEntropy of the global batch ${ce1} vs ${ce2}`);
-  const w = worstRelative(join(dir, 'one_best.safetensors'), join(dir, 'two_best.safetensors'));
+  // A bias's gradient sums every position of every image (22,500 terms for a 75x75 layer at batch 4), and its
+  // float32 rounding depends on how the batch is split between processes: on a Zen 3 with oneDNN's AVX2 kernels
+  // conv3_3's bias came out 1.6e-3 apart (weights 1e-6); gradients summed instead of averaged would be 2x apart.
+  const [oneFile, twoFile] = [join(dir, 'one_best.safetensors'), join(dir, 'two_best.safetensors')];
+  const w = worstRelative(oneFile, twoFile, (name) => !name.endsWith('.bias'));
   assert.ok(w.rel <= 1e-4, `worst tensor ${w.name}: ${w.rel}`);
+  const bias = worstRelative(oneFile, twoFile, (name) => name.endsWith('.bias'));
+  assert.ok(bias.rel <= 1e-2, `worst bias ${bias.name}: ${bias.rel}`);
 });
 
 test('a rank killed mid-run ends the other with an error naming its rank and the collective, within the timeout', async () => {
