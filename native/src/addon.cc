@@ -162,17 +162,22 @@ Napi::Value liveCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(liveHandles()));
 }
 
-Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
+// Reads a thread count (at least 1) from the first argument and hands it to `apply`; errors name `fn`.
+Napi::Value applyThreadCount(const Napi::CallbackInfo& info, const char* fn, void (*apply)(int)) {
   Napi::Env env = info.Env();
   try {
     Args a(info);
     int64_t n = a.i(0);
-    if (n < 1) throw Napi::RangeError::New(env, "setNumThreads: need at least one thread");
-    at::set_num_threads(static_cast<int>(n));
+    if (n < 1) throw Napi::RangeError::New(env, std::string(fn) + ": need at least one thread");
+    apply(static_cast<int>(n));
     return env.Undefined();
   } catch (...) {
-    rethrow(env, "setNumThreads");
+    rethrow(env, fn);
   }
+}
+
+Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
+  return applyThreadCount(info, "setNumThreads", [](int n) { at::set_num_threads(n); });
 }
 
 // The calling thread's own intra-op thread count (a loader worker's: PyTorch's DataLoader workers run
@@ -180,19 +185,14 @@ Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
 // starts from; here libtorch's per-thread set-up runs first (so it cannot later reset this thread to that
 // default) and then only this thread's OpenMP count changes.
 Napi::Value setThreadNumThreads(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  try {
-    Args a(info);
-    int64_t n = a.i(0);
-    if (n < 1) throw Napi::RangeError::New(env, "setThreadNumThreads: need at least one thread");
+  return applyThreadCount(info, "setThreadNumThreads", [](int n) {
     at::internal::lazy_init_num_threads();
 #ifdef _OPENMP
-    omp_set_num_threads(static_cast<int>(n));
+    omp_set_num_threads(n);
+#else
+    (void)n;
 #endif
-    return env.Undefined();
-  } catch (...) {
-    rethrow(env, "setThreadNumThreads");
-  }
+  });
 }
 
 Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
