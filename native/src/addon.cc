@@ -168,7 +168,7 @@ Napi::Value applyThreadCount(const Napi::CallbackInfo& info, const char* fn, voi
   try {
     Args a(info);
     int64_t n = a.i(0);
-    if (n < 1) throw Napi::RangeError::New(env, std::string(fn) + ": need at least one thread");
+    if (n < 1) throw Napi::RangeError::New(env, "need at least one thread");  // rethrow prefixes `fn`
     apply(static_cast<int>(n));
     return env.Undefined();
   } catch (...) {

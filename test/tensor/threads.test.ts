@@ -17,3 +17,9 @@ test('threads: a worker thread computes on one intra-op thread, the main thread 
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), { before: [2, 2], inWorker: [1, 1], after: [2, 2] }, '[getNumThreads, threads that ran 8 chunks]');
 });
+
+test('threads: a count below one is a RangeError naming the function once', async () => {
+  const { N } = await import('../../src/tensor/native.js');
+  assert.throws(() => N.setNumThreads(0), { name: 'RangeError', message: 'setNumThreads: need at least one thread' });
+  assert.throws(() => N.setThreadNumThreads(0), { name: 'RangeError', message: 'setThreadNumThreads: need at least one thread' });
+});
