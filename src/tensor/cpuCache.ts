@@ -1,7 +1,8 @@
 // The CPU caching allocator's state (native/src/cachingAllocator.cc): freed blocks of 32 MiB and more (those glibc
 // maps afresh every time) are kept for the next allocation of the same size, so that a training step stops
-// page-faulting its large activations in again; live + cached bytes stay within the highest live total plus a slack. The CPU counterpart of
-// torch.cuda.memory_stats() / torch.cuda.empty_cache(). SSDKIT_CPU_CACHE=0 turns the cache off at load.
+// page-faulting its large activations in again; live + cached bytes stay within the highest live total plus a
+// slack. Smaller blocks stay glibc's, which is told to keep them in its heap across steps. The CPU counterpart of
+// torch.cuda.memory_stats() / torch.cuda.empty_cache(). SSDKIT_CPU_CACHE=0 turns both off at load.
 //
 //   const s = cpuCacheStats();   // { installed, liveBytes, cachedBytes, peakBytes, hits, misses, evictions }
 //   emptyCpuCache();             // give every cached block back to the system
