@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, type Command } from './command.js';
 import { parseFlags, str, num, numList, choice, device as deviceFlag } from './flags.js';
-import { openDatasets, parseClassList, ensureSynthetic, DATASET_KINDS, type DatasetKind } from '../train/datasets.js';
+import { openDatasets, parseClassList, ensureSyntheticAsFound, DATASET_KINDS, type DatasetKind } from '../train/datasets.js';
 import { trainSSD, type TrainOptions } from '../train/trainSSD.js';
 import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
 import { modelNames } from '../models/index.js';
@@ -140,7 +140,7 @@ export const trainCommand: Command = {
     const log = (l: string) => process.stderr.write(l + '\n');
     const launch = launchOptions(v);
     if (launch) {
-      if (dataset === 'synth') await ensureSynthetic(root, 600, 0, log); // once, before the workers read it
+      if (dataset === 'synth') await ensureSyntheticAsFound(root, log); // once, before the workers read it
       return launchWorkers(process.argv[1]!, ['train', ...withoutFlags(argv, LAUNCH_FLAGS)], launch, log);
     }
     const distributed = distributedFromEnv();

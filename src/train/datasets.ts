@@ -18,7 +18,11 @@ export interface DatasetOptions {
   /** Splits to train on / validate on; defaults per kind. */
   trainSplits?: string[];
   valSplits?: string[];
-  /** synth: images to generate when the folder does not exist yet. */
+  /**
+   * synth: the images and seed to have under root (regenerated there if it holds another generator run). With
+   * neither these nor synthObjectCounts given, any set already there is used as it is (eval and train on a demo's
+   * data), and an empty root gets the default 600 images of seed 0.
+   */
   synthImages?: number;
   synthSeed?: number;
   /** rec/lst: the training and validation files (default {root}/train.rec, {root}/val.rec; .lst likewise). */
@@ -62,6 +66,13 @@ export async function ensureSynthetic(root: string, images: number, seed: number
   await makeSyntheticVOC({ out: root, images, seed, objectCounts: counts });
 }
 
+/** The default synthetic set (600 images, seed 0) unless root already holds a VOC-layout set, which is kept as it is. */
+export async function ensureSyntheticAsFound(root: string, log: (l: string) => void): Promise<void> {
+  if (!existsSync(join(root, 'VOC2007', 'ImageSets', 'Main', 'test.txt'))) return ensureSynthetic(root, 600, 0, log);
+  const have = readSynthSettings(join(root, 'synth.json'));
+  if (have) log(`using ${root} as it is: ${have.images} synthetic images of seed ${have.seed} (objects ${have.objectCounts})`);
+}
+
 /** The settings a synth.json records, or null when there is none (or it is not the generator's). */
 function readSynthSettings(file: string): { images: number; seed: number; objectCounts: string } | null {
   if (!existsSync(file)) return null;
@@ -80,7 +91,8 @@ export async function openDatasets(o: DatasetOptions): Promise<OpenedDatasets> {
   const log = o.log ?? (() => {});
   switch (o.kind) {
     case 'synth': {
-      await ensureSynthetic(o.root, o.synthImages ?? 600, o.synthSeed ?? 0, log, o.synthObjectCounts);
+      if (o.synthImages === undefined && o.synthSeed === undefined && o.synthObjectCounts === undefined) await ensureSyntheticAsFound(o.root, log);
+      else await ensureSynthetic(o.root, o.synthImages ?? 600, o.synthSeed ?? 0, log, o.synthObjectCounts);
       const train = await VOCDetection.load(o.root, o.trainSplits ?? ['2007/trainval'], { classes: SYNTH_CLASSES, onWarning: log });
       const val = await VOCDetection.load(o.root, o.valSplits ?? ['2007/test'], { classes: SYNTH_CLASSES, onWarning: log });
       return { train, val, classes: SYNTH_CLASSES };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureSynthetic } from '../../src/train/datasets.js';
+import { ensureSynthetic, openDatasets } from '../../src/train/datasets.js';
 
 const ids = (root: string, split: string): string[] => readFileSync(join(root, 'VOC2007', 'ImageSets', 'Main', `${split}.txt`), 'utf8').split('\n').filter(Boolean);
 
@@ -37,6 +37,22 @@ test('ensureSynthetic keeps a folder made with the same settings, regenerates on
     await ensureSynthetic(root, 30, 3, log);
     assert.deepEqual(lines, [], 'a VOC folder without synth.json is used as it is');
     assert.equal(ids(root, 'trainval').length + ids(root, 'test').length, 20);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('eval and train (no synth settings given) use a generated set as they find it instead of regenerating the default one over it', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'ssdkit-synth-'));
+  try {
+    await ensureSynthetic(root, 20, 233, () => {});
+    const before = statSync(join(root, 'VOC2007', 'JPEGImages', '000001.jpg')).mtimeMs;
+    const lines: string[] = [];
+    const d = await openDatasets({ kind: 'synth', root, valOnly: true, log: (l) => void lines.push(l) });
+    assert.equal(d.train.length + d.val.length, 20, "the demo's 20 images, not a regenerated default set");
+    assert.equal(JSON.parse(readFileSync(join(root, 'synth.json'), 'utf8')).seed, 233);
+    assert.equal(statSync(join(root, 'VOC2007', 'JPEGImages', '000001.jpg')).mtimeMs, before, 'not rewritten');
+    assert.match(lines.join('\n'), /using .* as it is: 20 synthetic images of seed 233/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
