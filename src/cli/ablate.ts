@@ -70,7 +70,7 @@ export const ablateCommand: Command = {
     const dataShape = num(v, 'data-shape', network === 'demo' ? DEMO_RECIPE.dataShape : 300, { integer: true, min: 64 });
     const spec: ModelSpec =
       network === 'demo'
-        ? { name: `ssd_${dataShape}_mobilenet0.25_demo`, preset: demoPreset(dataShape, DEMO_RECIPE.anchorSizes), classes: [...data.classes] }
+        ? { name: `ssd_${dataShape}_${DEMO_RECIPE.base}_demo`, preset: demoPreset(dataShape, DEMO_RECIPE.anchorSizes, DEMO_RECIPE.base), classes: [...data.classes] }
         : modelSpecFor(network, dataShape, dataset, data.classes);
     const recipe = { ...DEMO_RECIPE, dataShape, batchSize: num(v, 'batch-size', DEMO_RECIPE.batchSize, { integer: true, min: 1 }), lr: num(v, 'lr', DEMO_RECIPE.lr, { min: 0 }) };
     const seeds = numList(v, 'seeds', [1, 2, 3]);

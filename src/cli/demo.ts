@@ -5,12 +5,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from './command.js';
-import { parseFlags, str, num, numList } from './flags.js';
+import { parseFlags, str, num, numList, choice } from './flags.js';
 import { manualSeed } from '../tensor/index.js';
 import { openDatasets } from '../train/datasets.js';
 import { trainSSD } from '../train/trainSSD.js';
 import { validate, type ImageDetections } from '../train/validate.js';
-import { buildFromSpec, demoPreset, saveModelSpec, type ModelSpec } from '../train/modelSpec.js';
+import { buildFromSpec, demoPreset, saveModelSpec, DEMO_BASES, type ModelSpec } from '../train/modelSpec.js';
 import { formatAPTable, writePRCurvesPNG } from '../metrics/index.js';
 import { chanceMAP } from '../train/chanceMAP.js';
 import { decodeImage, type DetectionDataset } from '../data/index.js';
@@ -19,11 +19,12 @@ import { drawTruthBesidePredictions } from '../report/truthBeside.js';
 import { saveParameters } from '../nn/index.js';
 import { loadavg } from 'node:os';
 
-/** The recipe the flags ask for: DEMO_RECIPE with any of --images, --epochs, --data-shape, --lr, --wd, --batch-size, --anchor-sizes. */
+/** The recipe the flags ask for: DEMO_RECIPE with any of --base, --images, --epochs, --data-shape, --lr, --wd, --batch-size, --anchor-sizes. */
 function recipeFromFlags(v: Record<string, unknown>): DemoRecipe {
   const d = DEMO_RECIPE;
   return {
     ...d,
+    base: choice(v, 'base', DEMO_BASES, d.base),
     images: num(v, 'images', d.images, { integer: true, min: 16 }),
     epochs: num(v, 'epochs', d.epochs, { integer: true, min: 1 }),
     dataShape: num(v, 'data-shape', d.dataShape, { integer: true, min: 64 }),
@@ -54,10 +55,10 @@ export const demoCommand: Command = {
   --epochs E     training epochs (default ${DEMO_RECIPE.epochs}; about 6 minutes on an idle 2-core CPU, see README)
   --images N     synthetic images to generate (default ${DEMO_RECIPE.images}; a fifth is the test split)
   --seed S       seed for data, initialization and augmentation (default 233)
-  recipe flags (src/train/demoConfig.ts): --data-shape ${DEMO_RECIPE.dataShape}, --lr ${DEMO_RECIPE.lr}, --wd ${DEMO_RECIPE.wd}, --batch-size ${DEMO_RECIPE.batchSize},
+  recipe flags (src/train/demoConfig.ts): --base ${DEMO_RECIPE.base} (${DEMO_BASES.join(', ')}), --data-shape ${DEMO_RECIPE.dataShape}, --lr ${DEMO_RECIPE.lr}, --wd ${DEMO_RECIPE.wd}, --batch-size ${DEMO_RECIPE.batchSize},
                  --anchor-sizes ${DEMO_RECIPE.anchorSizes.join(',')} (fractions of the input side)`,
   async run(argv) {
-    const flags = ['out', 'epochs', 'images', 'seed', 'data-shape', 'lr', 'wd', 'batch-size', 'anchor-sizes'];
+    const flags = ['out', 'epochs', 'images', 'seed', 'base', 'data-shape', 'lr', 'wd', 'batch-size', 'anchor-sizes'];
     const { values: v } = parseFlags(argv, Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])));
     const out = resolve(str(v, 'out', 'ssdkit-demo'));
     const recipe = recipeFromFlags(v);
@@ -66,8 +67,8 @@ export const demoCommand: Command = {
     mkdirSync(out, { recursive: true });
     const data = await openDatasets({ kind: 'synth', root: join(out, 'data'), synthImages: recipe.images, synthSeed: seed, log });
     log(`dataset: ${data.train.length} training and ${data.val.length} test images of ${data.classes.join(', ')}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    const name = `ssd_${recipe.dataShape}_mobilenet0.25_demo`;
-    const spec: ModelSpec = { name, preset: demoPreset(recipe.dataShape, recipe.anchorSizes), classes: [...data.classes] };
+    const preset = demoPreset(recipe.dataShape, recipe.anchorSizes, recipe.base);
+    const spec: ModelSpec = { name: preset.name, preset, classes: [...data.classes] };
     manualSeed(seed);
     const net = buildFromSpec(spec);
     resetBatchNormStats(net);

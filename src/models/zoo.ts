@@ -49,7 +49,7 @@ export interface GetModelOptions {
   clsDecoder?: ClassDecoderKind;
 }
 
-const SUPPORTED_BASES = ['vgg16_atrous', 'resnet18_v1', 'resnet50_v1', 'mobilenet1.0', 'mobilenet0.25', 'resnet34_v1b'];
+const SUPPORTED_BASES = ['vgg16_atrous', 'resnet18_v1', 'resnet50_v1', 'mobilenet1.0', 'mobilenet0.75', 'mobilenet0.5', 'mobilenet0.25', 'resnet34_v1b'];
 
 /** Whether getModel can build the preset (its backbone is implemented). */
 export function isSupported(preset: SSDPreset): boolean {
@@ -72,10 +72,12 @@ function featureFactory(p: SSDPreset): () => MultiFeatureExtractor {
       return () =>
         new FeatureExpander({ network: getResNetV1(p.base === 'resnet18_v1' ? 18 : 50), networkName: p.base, outputs: p.features, numFilters: filters });
     case 'mobilenet1.0':
+    case 'mobilenet0.75':
+    case 'mobilenet0.5':
     case 'mobilenet0.25':
       return () =>
         new FeatureExpander({
-          network: getMobileNet(p.base === 'mobilenet1.0' ? 1 : 0.25), networkName: p.base, outputs: p.features, numFilters: filters,
+          network: getMobileNet(Number(p.base.slice('mobilenet'.length))), networkName: p.base, outputs: p.features, numFilters: filters,
           reduceRatio: p.reduceRatio, minDepth: p.minDepth,
         });
     case 'resnet34_v1b':

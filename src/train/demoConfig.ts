@@ -8,6 +8,7 @@
 import { init, LRScheduler, LRSequential } from '../nn/index.js';
 import type { SSD } from '../models/index.js';
 import type { TrainOptions } from './trainSSD.js';
+import type { DemoBase } from './modelSpec.js';
 
 /** Plain BatchNorm statistics (mean 0, var 1, gamma 1, beta 0) for a from-scratch backbone. */
 export function resetBatchNormStats(net: SSD): void {
@@ -19,6 +20,8 @@ export function resetBatchNormStats(net: SSD): void {
 
 /** What the demo trains: input side, anchors, and the schedule. */
 export interface DemoRecipe {
+  /** The backbone: MobileNet of this width (modelSpec.ts demoPreset). */
+  base: DemoBase;
   /** Square input side in pixels (a multiple of 32). */
   dataShape: number;
   /** Synthetic images to generate (a fifth is the test split); with `epochs`, how often each is seen. */
@@ -35,6 +38,7 @@ export interface DemoRecipe {
 
 /** The demo's default recipe (README "The demo": mAP over 3 seeds, images/s, and how it was chosen). */
 export const DEMO_RECIPE: Readonly<DemoRecipe> = Object.freeze({
+  base: 'mobilenet0.25',
   dataShape: 192,
   images: 1200,
   anchorSizes: [0.1, 0.18, 0.32, 0.52, 0.75, 0.95, 1.1],

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO_RECIPE, demoSchedule, demoTrainOptions } from '../../src/train/demoConfig.js';
-import { demoPreset } from '../../src/train/modelSpec.js';
+import { buildFromSpec, demoPreset, type DemoBase } from '../../src/train/modelSpec.js';
 
 test('demoSchedule: 0 -> lr over the warm-up, lr/2 half way through the cosine, 0 at the end', () => {
   const at = demoSchedule({ lr: 0.004, warmupEpochs: 0.5, epochs: 10.5 });
@@ -23,4 +23,19 @@ test("demoPreset: the recipe's anchor sizes as fractions of the input; bad lists
   assert.deepEqual(p.steps, [8, 16, 32, 64, 96, 192]);
   assert.throws(() => demoPreset(192, [0.1, 0.2]), /7 increasing positive fractions/);
   assert.throws(() => demoPreset(192, [0.1, 0.2, 0.3, 0.3, 0.5, 0.6, 0.7]), /7 increasing/);
+});
+
+test('demoPreset: the backbone width is the recipe\'s choice, and the network it builds has that width', () => {
+  const p = demoPreset(64, DEMO_RECIPE.anchorSizes, 'mobilenet0.5');
+  assert.equal(p.base, 'mobilenet0.5');
+  assert.equal(p.name, 'ssd_64_mobilenet0.5_demo');
+  const convWidth = (base: DemoBase): number => {
+    const net = buildFromSpec({ name: 'w', preset: demoPreset(64, DEMO_RECIPE.anchorSizes, base), classes: ['a'] });
+    const w = [...net.collectParams().values()].find((q) => q.shape.length === 4)!;
+    net.dispose();
+    return w.shape[0]!;
+  };
+  assert.equal(convWidth('mobilenet0.25'), 8, "MobileNet0.25's first convolution: 32 x 0.25 filters");
+  assert.equal(convWidth('mobilenet0.5'), 16);
+  assert.throws(() => demoPreset(64, DEMO_RECIPE.anchorSizes, 'mobilenet2' as DemoBase), /base must be one of mobilenet0.25, mobilenet0.5/);
 });
