@@ -26,7 +26,7 @@ namespace {
 
 constexpr size_t kMinBytes = size_t{32} << 20;
 constexpr size_t kPage = 4096;
-constexpr int64_t kMinSlack = int64_t{64} << 20;
+constexpr int64_t kMinSlack = int64_t{32} << 20;
 
 struct Block {
   void* ptr;
@@ -85,7 +85,7 @@ void* takeCached(Cache& c, size_t size) {
 
 // Gives cached blocks back to the system, least recently freed first, until `need` more bytes fit the bound.
 void evictFor(Cache& c, int64_t need) {
-  const int64_t bound = c.stats.peakBytes + std::max(kMinSlack, c.stats.peakBytes / 16);
+  const int64_t bound = c.stats.peakBytes + std::max(kMinSlack, c.stats.peakBytes / 64);
   while (!c.lru.empty() && c.stats.liveBytes + c.stats.cachedBytes + need > bound) {
     const Block b = c.lru.front();
     c.bySize[b.size].pop_front();  // the globally oldest block is the oldest of its size
@@ -136,15 +136,19 @@ void* acquire(size_t n) {
 }
 
 // Blocks under kMinBytes stay glibc's, in its heap rather than in fresh mappings (a fixed mmap threshold at
-// kMinBytes), and a step's freed activations at the heap's top stay mapped up to 2 * kMinBytes (the trim
+// kMinBytes), and a step's freed activations at the heap's top stay mapped up to kTrimBytes (the trim
 // threshold) instead of going back to the system and faulting in again next step. With glibc's dynamic
 // defaults the trim threshold follows the largest freed mapping (2x a few MiB for MobileNet's activations):
-// the demo SSD's step took 6,000-25,000 page faults and ran 15-25% slower; with these ~200, for ~25 MB more
-// peak RSS (fragmentation inside the kept heap).
+// the demo SSD's step took 6,000-25,000 page faults and ran 15-25% slower; with a 64 MiB trim ~200, for ~25 MB
+// more peak RSS (fragmentation inside the kept heap). SSD300 at batch 1 frees ~90 MB of sub-32 MiB activations
+// per forward: with a 64 MiB trim each forward still faulted ~17,000 pages back in; with 256 MiB ~50
+// (bench/RESULTS-ssd.md).
+constexpr size_t kTrimBytes = size_t{256} << 20;
+
 void keepSmallBlocksInHeap() {
 #if defined(__GLIBC__)
   mallopt(M_MMAP_THRESHOLD, static_cast<int>(kMinBytes));
-  mallopt(M_TRIM_THRESHOLD, static_cast<int>(2 * kMinBytes));
+  mallopt(M_TRIM_THRESHOLD, static_cast<int>(kTrimBytes));
 #endif
 }
 

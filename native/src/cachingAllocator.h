@@ -7,7 +7,7 @@
 // activations and gradients in again (~10-17% of an SSD300 step in perf on the VMs we measure on, more at larger
 // batches). Training repeats the same sizes every step, so exact-size reuse of those blocks hits.
 //
-// Bound: live + cached bytes never exceed the highest live total seen so far plus a slack (max(64 MiB, 1/16 of
+// Bound: live + cached bytes never exceed the highest live total seen so far plus a slack (max(32 MiB, 1/64 of
 // that peak)): before a new block would pass that bound, the least recently freed cached blocks go back to the
 // system. Peak memory is then the program's own peak plus at most the slack. Blocks under 32 MiB go to c10's
 // alloc_cpu/free_cpu (glibc; caching those too, under the bound, measured slower than glibc's heap: evictions
