@@ -12,7 +12,7 @@
 // system. Peak memory is then the program's own peak plus at most the slack. Blocks under 32 MiB go to c10's
 // alloc_cpu/free_cpu (glibc; caching those too, under the bound, measured slower than glibc's heap: evictions
 // cost more than they saved), with glibc told to keep them in its heap across steps (mallopt: a fixed 32 MiB
-// mmap threshold, a 64 MiB trim threshold). SSDKIT_CPU_CACHE=0 leaves libtorch's allocator and glibc's defaults.
+// mmap threshold, a 256 MiB trim threshold). SSDKIT_CPU_CACHE=0 leaves libtorch's allocator and glibc's defaults.
 #pragma once
 
 #include <cstdint>
