@@ -23,7 +23,8 @@ export const evalCommand: Command = {
   --weights FILE      weights to load instead of P_best.safetensors
   --detections FILE   score this JSON instead of a model: ssdkit detect's output (boxes in image pixels) or
                       COCO results [{image_id, category_id, bbox: [x, y, w, h], score}] (detect --format coco)
-  --dataset KIND      synth (default), voc, custom, coco, rec, lst   --dataset-root DIR (synth: ./ssdkit-data/synth)
+  --dataset KIND      synth (default), voc, custom, coco, rec, lst   --dataset-root DIR (synth: ./ssdkit-data/synth;
+                      a synthetic set already there, e.g. ssdkit-demo/data, is scored as it is, never regenerated)
   --val-rec F, --val-lst F   rec/lst: the file to evaluate on (default <root>/val.rec, <root>/val.lst)
   --classes LIST      custom datasets                   --split NAME         default: the test split
   --metric M          voc07 (11-point), voc (area) or coco (AP@[.5:.95] and the 12 COCO numbers);

@@ -80,7 +80,8 @@ export const USAGE = `usage: ssdkit train [options]
                           (the demo's MobileNet0.25 SSD at 256); the model is ssd_<data-shape>_<network>_<dataset>
   --data-shape N          300 (default) or 512
   --dataset KIND          synth (default, the built-in synthetic set), voc, coco, custom, rec (RecordIO), lst
-  --dataset-root DIR      dataset folder (synth: ./ssdkit-data/synth, others: ~/.ssdkit/datasets/<kind>)
+  --dataset-root DIR      dataset folder (synth: ./ssdkit-data/synth, made if empty and used as it is otherwise;
+                          others: ~/.ssdkit/datasets/<kind>)
   --train-rec F, --val-rec F   rec: .rec files (.idx beside them); default <root>/train.rec, <root>/val.rec
   --train-lst F, --val-lst F   lst: .lst files, images relative to the root; default <root>/train.lst, val.lst
   --classes LIST          custom (and rec/lst names): comma-separated names or a file with one per line
