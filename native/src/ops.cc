@@ -11,6 +11,7 @@
 #include "compat.h"
 #include "cudaInfo.h"
 #include "isa.h"
+#include "conv.h"
 #include "maxPool.h"
 #include "profiler.h"
 #include "winograd.h"
@@ -241,7 +242,7 @@ const OpDef kOps[] = {
     OP(mm, at::mm(a.t(0), a.t(1))),
     OP(bmm, at::bmm(a.t(0), a.t(1))),
     OP(linear, at::linear(a.t(0), a.t(1), a.optT(2))),
-    OP(conv2d, at::conv2d(a.t(0), a.t(1), a.optT(2), a.il(3), a.il(4), a.il(5), a.i(6))),
+    OP(conv2d, conv2d(a.t(0), a.t(1), a.optT(2), a.il(3), a.il(4), a.il(5), a.i(6))),
     OP(conv2dWinograd, winogradConv2d(a.t(0), a.t(1), a.optT(2), a.i(3))),
     OP(winogradAvailable, winogradAvailable()),
     OP(setWinogradScratchBudget, setWinogradScratchBudget(a.i(0))),
