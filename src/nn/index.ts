@@ -12,7 +12,7 @@ export { MaxPool2D, AvgPool2D, GlobalAvgPool2D, pooledSize, type Pool2DOptions, 
 export { BatchNorm, type BatchNormOptions } from './batchNorm.js';
 export { Activation, ReLU, type ActivationType, type ActivationOptions } from './activation.js';
 export { L2Normalization, Normalize, l2Normalization, type L2NormalizationOptions, type L2NormMode } from './l2Normalization.js';
-export { Sequential, HybridSequential } from './sequential.js';
+export { Sequential, HybridSequential, consume } from './sequential.js';
 export {
   SoftmaxCrossEntropyLoss,
   HuberLoss,

@@ -40,12 +40,26 @@ export class Sequential extends Block {
     return this.#layers[Symbol.iterator]();
   }
 
+  /**
+   * The layers in turn. Each intermediate result is disposed as soon as the next layer has consumed it (autograd
+   * keeps what backward needs on its own), as PyTorch frees an activation when its last reference goes: kept to
+   * the end of the caller's scope, VGG16's activations at batch 8 added ~500 MB to an SSD300 forward's peak.
+   */
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const b of this.#layers) y = b.forward(y);
+    for (const b of this.#layers) y = consume(y, b.forward(y), x);
     return y;
   }
 }
 
 /** Gluon's name for the same container. */
 export { Sequential as HybridSequential };
+
+/**
+ * `next`, after disposing `used` when it was an intermediate: not the caller's input `keep` and not returned
+ * again (an identity layer, an in-place op). Views of it stay valid: they share its storage, not its handle.
+ */
+export function consume(used: Tensor, next: Tensor, keep: Tensor): Tensor {
+  if (used !== keep && used !== next) used.dispose();
+  return next;
+}

@@ -10,7 +10,7 @@
 // `..._dilated_conv0/1_`, the scale `..._normalize0_normalize_scale`, the extras `..._extra{j}_conv{0,1}_`;
 // structural names `stages.{s}.{2k}.weight` (ReLUs take the odd slots), `norm4.scale`, `extras.{j}.{0,2}.weight`.
 import { type Tensor } from '../../tensor/index.js';
-import { Block, Conv2D, L2Normalization, MaxPool2D, ReLU, Sequential, init, type BlockOptions, type Parameter } from '../../nn/index.js';
+import { Block, Conv2D, L2Normalization, MaxPool2D, ReLU, Sequential, consume, init, type BlockOptions, type Parameter } from '../../nn/index.js';
 import { type MultiFeatureExtractor, type PretrainedBase } from './features.js';
 
 /** Convs per stage and their channels (`vgg_spec`). */
@@ -126,12 +126,17 @@ export class VGGAtrousExtractor extends Block implements MultiFeatureExtractor {
   forward(x: Tensor): Tensor[] {
     const outputs: Tensor[] = [];
     let y = x.mul(this.initScale.data());
-    for (let s = 0; s < 3; s++) y = this.pool2.forward(this.stages.at(s).forward(y));
-    y = this.stages.at(3).forward(y);
+    // each intermediate is disposed once consumed (Sequential's consume): only the outputs outlive this call
+    const stageThenPool = (s: number, pool: MaxPool2D): void => {
+      const z = consume(y, this.stages.at(s).forward(y), x);
+      y = consume(z, pool.forward(z), x);
+    };
+    for (let s = 0; s < 3; s++) stageThenPool(s, this.pool2);
+    y = consume(y, this.stages.at(3).forward(y), x);
     outputs.push(this.norm4.forward(y));
-    y = this.pool2.forward(y);
-    y = this.pool3.forward(this.stages.at(4).forward(y));
-    y = this.stages.at(5).forward(y);
+    y = consume(y, this.pool2.forward(y), x);
+    stageThenPool(4, this.pool3);
+    y = consume(y, this.stages.at(5).forward(y), x);
     outputs.push(y);
     for (const extra of this.extras) {
       y = extra.forward(y);
