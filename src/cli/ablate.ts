@@ -68,10 +68,8 @@ export const ablateCommand: Command = {
     });
     const network = str(v, 'network', 'demo');
     const dataShape = num(v, 'data-shape', network === 'demo' ? DEMO_RECIPE.dataShape : 300, { integer: true, min: 64 });
-    const spec: ModelSpec =
-      network === 'demo'
-        ? { name: `ssd_${dataShape}_${DEMO_RECIPE.base}_demo`, preset: demoPreset(dataShape, DEMO_RECIPE.anchorSizes, DEMO_RECIPE.base), classes: [...data.classes] }
-        : modelSpecFor(network, dataShape, dataset, data.classes);
+    const demo = network === 'demo' ? demoPreset(dataShape, DEMO_RECIPE.anchorSizes, DEMO_RECIPE.base) : null;
+    const spec: ModelSpec = demo ? { name: demo.name, preset: demo, classes: [...data.classes] } : modelSpecFor(network, dataShape, dataset, data.classes);
     const recipe = { ...DEMO_RECIPE, dataShape, batchSize: num(v, 'batch-size', DEMO_RECIPE.batchSize, { integer: true, min: 1 }), lr: num(v, 'lr', DEMO_RECIPE.lr, { min: 0 }) };
     const seeds = numList(v, 'seeds', [1, 2, 3]);
     log(`ablate: ${spec.name} on ${dataset} (${data.train.length} training, ${data.val.length} test images), seeds ${seeds.join(',')}`);

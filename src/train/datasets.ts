@@ -57,7 +57,7 @@ export function parseClassList(v: string): string[] {
  */
 export async function ensureSynthetic(root: string, images: number, seed: number, log: (l: string) => void, objectCounts?: readonly number[]): Promise<void> {
   const counts = objectCounts ?? DEFAULT_OBJECT_COUNTS;
-  if (existsSync(join(root, 'VOC2007', 'ImageSets', 'Main', 'test.txt'))) {
+  if (holdsVocSet(root)) {
     const have = readSynthSettings(join(root, 'synth.json'));
     if (have === null) return;
     if (have.images === images && have.seed === seed && have.objectCounts === counts.join(',')) return;
@@ -66,9 +66,17 @@ export async function ensureSynthetic(root: string, images: number, seed: number
   await makeSyntheticVOC({ out: root, images, seed, objectCounts: counts });
 }
 
-/** The default synthetic set (600 images, seed 0) unless root already holds a VOC-layout set, which is kept as it is. */
+/** The synthetic set made when a command names none: 600 images of seed 0. */
+const SYNTH_DEFAULT = { images: 600, seed: 0 } as const;
+
+/** Whether root holds a VOC2007-layout set with a test split (made by the generator or not). */
+function holdsVocSet(root: string): boolean {
+  return existsSync(join(root, 'VOC2007', 'ImageSets', 'Main', 'test.txt'));
+}
+
+/** The default synthetic set unless root already holds a VOC-layout set, which is kept as it is. */
 export async function ensureSyntheticAsFound(root: string, log: (l: string) => void): Promise<void> {
-  if (!existsSync(join(root, 'VOC2007', 'ImageSets', 'Main', 'test.txt'))) return ensureSynthetic(root, 600, 0, log);
+  if (!holdsVocSet(root)) return ensureSynthetic(root, SYNTH_DEFAULT.images, SYNTH_DEFAULT.seed, log);
   const have = readSynthSettings(join(root, 'synth.json'));
   if (have) log(`using ${root} as it is: ${have.images} synthetic images of seed ${have.seed} (objects ${have.objectCounts})`);
 }
@@ -92,7 +100,7 @@ export async function openDatasets(o: DatasetOptions): Promise<OpenedDatasets> {
   switch (o.kind) {
     case 'synth': {
       if (o.synthImages === undefined && o.synthSeed === undefined && o.synthObjectCounts === undefined) await ensureSyntheticAsFound(o.root, log);
-      else await ensureSynthetic(o.root, o.synthImages ?? 600, o.synthSeed ?? 0, log, o.synthObjectCounts);
+      else await ensureSynthetic(o.root, o.synthImages ?? SYNTH_DEFAULT.images, o.synthSeed ?? SYNTH_DEFAULT.seed, log, o.synthObjectCounts);
       const train = await VOCDetection.load(o.root, o.trainSplits ?? ['2007/trainval'], { classes: SYNTH_CLASSES, onWarning: log });
       const val = await VOCDetection.load(o.root, o.valSplits ?? ['2007/test'], { classes: SYNTH_CLASSES, onWarning: log });
       return { train, val, classes: SYNTH_CLASSES };
