@@ -40,7 +40,7 @@ export function winogradAvailable(): boolean {
  * 'winograd-gemm': the BLAS Winograd for every eligible convolution. 'auto': oneDNN's Winograd for eligible
  * layers large enough to gain (at least 64 input and 16 output channels on maps of at least 19x19; smaller
  * ones lose to the reorders around it); without it, the BLAS Winograd where it measured faster than direct
- * (gemmPays below: large layers), else direct.
+ * (gemmPays below: many channels, many tiles, maps up to 75x75), else direct.
  */
 export function setConvAlgorithm(algorithm: ConvAlgorithm): void {
   if (!ALGORITHMS.includes(algorithm)) throw new TypeError(`setConvAlgorithm: expected one of ${ALGORITHMS.join(', ')}, got ${String(algorithm)}`);
@@ -64,6 +64,7 @@ export function withConvAlgorithm<T>(algorithm: ConvAlgorithm, fn: () => T): T {
 
 /** The shape facts conv2d has decided on; which algorithm this convolution runs. */
 export function convPath(c: {
+  batch: number;
   inChannels: number;
   outChannels: number;
   height: number;
@@ -94,11 +95,14 @@ export function convPath(c: {
 }
 
 /**
- * Where 'auto' takes the BLAS Winograd (when oneDNN has no Winograd): where it measured faster under AVX2
- * (bench/RESULTS-ssd.md): VGG's 64..512-channel convolutions on maps of 38x38 and larger, with one or two
- * intra-op threads (1.2-2.5x less time per layer forward+backward). At 19x19, and with few output channels
- * (SSD's heads), direct was as fast or faster.
+ * Where 'auto' takes the BLAS Winograd (when oneDNN has no Winograd): where it measured faster than direct on a
+ * 2-core AMD EPYC Zen 3 (AVX2, two threads, batch 1 and 8, forward and backward; bench/RESULTS-ssd.md): at least
+ * 128 input and output channels, at least 100 output tiles of 4x4 in the batch (38x38 at batch 1, 19x19 at
+ * batch 4), and maps no larger than 75x75. It lost with 64 input channels (SSD300's conv1_2 at 300x300 took 1.8x
+ * direct's time, conv2_1 1.2-1.5x), on 128 channels at 150x150 (0.85x-1.1x), on under 100 tiles (19x19 at
+ * batch 1: 0.5-0.7x) and with few output channels (SSD's box heads: 0.3-0.5x).
  */
-function gemmPays(c: { inChannels: number; outChannels: number; height: number; width: number }): boolean {
-  return c.inChannels >= 64 && c.outChannels >= 64 && c.height * c.width >= 38 * 38;
+function gemmPays(c: { batch: number; inChannels: number; outChannels: number; height: number; width: number }): boolean {
+  const tiles = c.batch * Math.ceil(c.height / 4) * Math.ceil(c.width / 4);
+  return c.inChannels >= 128 && c.outChannels >= 128 && tiles >= 100 && c.height * c.width <= 75 * 75;
 }

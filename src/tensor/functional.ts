@@ -76,10 +76,11 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const padding = pair(o.padding ?? 0, 'padding', 'conv2d');
   const dilation = pair(o.dilation ?? 1, 'dilation', 'conv2d');
   const groups = o.groups ?? 1;
-  const [, c, h, w] = input.shape as [number, number, number, number];
+  const [n, c, h, w] = input.shape as [number, number, number, number];
   const [k, wc, kh, kw] = weight.shape as [number, number, number, number];
   const path =
     c !== wc || cpuAutocastActive() ? 'direct' : convPath({
+      batch: n,
       inChannels: c,
       outChannels: k,
       height: h,
