@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "ssdkit_native",
-      "sources": ["native/src/addon.cc", "native/src/ops.cc", "native/src/winograd.cc", "native/src/maxPool.cc", "native/src/conv.cc", "native/src/cachingAllocator.cc", "native/src/profiler.cc", "native/src/isa.cc", "native/src/winogradGemm.cc", "native/src/handles.cc", "native/src/cudaInfo.cc", "native/src/dist.cc"],
+      "sources": ["native/src/addon.cc", "native/src/ops.cc", "native/src/winograd.cc", "native/src/maxPool.cc", "native/src/conv.cc", "native/src/cachingAllocator.cc", "native/src/profiler.cc", "native/src/isa.cc", "native/src/winogradGemm.cc", "native/src/winogradTransforms.cc", "native/src/handles.cc", "native/src/cudaInfo.cc", "native/src/dist.cc"],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node native/libtorch-config.cjs include)"

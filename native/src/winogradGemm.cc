@@ -1,8 +1,11 @@
-// ssdkit native addon: Winograd F(4x4, 3x3) through BLAS matrix products, as one autograd op (see
+// ssdkit native addon: Winograd F(4x4, 3x3) around BLAS matrix products, as one autograd op (see
 // winogradGemm.h). Tensors are plain NCHW float32; tile index = (image, tile row, tile column) row-major,
-// Winograd-domain index = (row, column) of the 6x6 (input) or 4x4 (output) tile, row-major, so the 2-D
-// transforms are single products with Kronecker matrices: vec(B^T d B) = (B^T ⊗ B^T) vec(d).
+// Winograd-domain index = (row, column) of the 6x6 (input) or 4x4 (output) tile, row-major. The tile transforms
+// are loops (winogradTransforms.cc); the filter transform is one product with a Kronecker matrix,
+// vec(G g G^T) = (G ⊗ G) vec(g).
 #include "winogradGemm.h"
+
+#include "winogradTransforms.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/ThreadLocalState.h>
@@ -16,12 +19,10 @@
 namespace ssdkit {
 namespace {
 
-// Lavin & Gray's F(4x4, 3x3) matrices (interpolation points 0, ±1, ±2, ∞) as Kronecker products, float32.
+// Lavin & Gray's F(4x4, 3x3) filter matrix (interpolation points 0, ±1, ±2, ∞) as a Kronecker product, float32.
 struct Transforms {
-  at::Tensor input;   // (B^T ⊗ B^T), 36 x 36
-  at::Tensor filter;  // (G ⊗ G), 36 x 9
+  at::Tensor filter;   // (G ⊗ G), 36 x 9
   at::Tensor flipped;  // (G ⊗ G) with its 9 columns reversed: the transform of the filter rotated by 180°
-  at::Tensor output;  // (A^T ⊗ A^T), 16 x 36
 };
 
 const Transforms& transforms() {
@@ -29,13 +30,10 @@ const Transforms& transforms() {
     auto matrix = [](std::vector<double> v, int64_t rows) {
       return at::tensor(v, at::TensorOptions().dtype(at::kDouble)).view({rows, -1});
     };
-    const at::Tensor bt = matrix({4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
-                                  0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1}, 6);
     const at::Tensor g = matrix({1 / 4., 0, 0, -1 / 6., -1 / 6., -1 / 6., -1 / 6., 1 / 6., -1 / 6.,
                                  1 / 24., 1 / 12., 1 / 6., 1 / 24., -1 / 12., 1 / 6., 0, 0, 1}, 6);
-    const at::Tensor at = matrix({1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1}, 4);
     const at::Tensor gg = at::kron(g, g).to(at::kFloat);
-    return new Transforms{at::kron(bt, bt).to(at::kFloat), gg, gg.flip({1}).contiguous(), at::kron(at, at).to(at::kFloat)};
+    return new Transforms{gg, gg.flip({1}).contiguous()};
   }();
   return *t;
 }
@@ -111,7 +109,7 @@ class SerialBlas {
 
 // Every intermediate lives in one of these per-thread buffers, grown as needed and reused: fresh multi-MB
 // tensors on every call cost more in page faults (glibc maps and unmaps them) than the products themselves.
-enum Slot { kFilters, kFilterGrad, kBand, kTiles, kDomain, kProducts, kOutTiles, kOutFull, kSlots };
+enum Slot { kFilters, kFilterGrad, kDomain, kProducts, kSlots };
 
 at::Tensor scratch(Slot slot, at::IntArrayRef shape) {
   thread_local std::vector<at::Tensor> bufs(kSlots);
@@ -125,25 +123,16 @@ at::Tensor scratch(Slot slot, at::IntArrayRef shape) {
   return buf.narrow(0, 0, numel).view(shape);
 }
 
-// A block's input rows, zero-padded: (n, C, 4·rows + 2, 4·tw + 2), so every tile's 6x6 window lies inside.
-at::Tensor paddedBand(const at::Tensor& x, const Block& b, const Tiling& g) {
-  at::Tensor band = scratch(kBand, {b.n, g.c, 4 * b.rows + 2, 4 * g.tw + 2});
-  band.zero_();
-  const int64_t top = 4 * b.r0 - g.pad;  // the band's first row in x's coordinates
-  const int64_t r0 = std::max<int64_t>(0, top), r1 = std::min(g.h, top + 4 * b.rows + 2);
-  if (r1 > r0) band.narrow(2, r0 - top, r1 - r0).narrow(3, g.pad, g.w).copy_(x.narrow(0, b.i0, b.n).narrow(2, r0, r1 - r0));
-  return band;
+TileRun runOf(const Block& b, const Tiling& g) {
+  return {b.i0, b.n, b.r0, b.rows, g.tw, g.h, g.w, g.pad, g.oh, g.ow};
 }
 
-// V: (36, n·rows·tw, C), a block's 6x6 input tiles (stride 4) in the Winograd domain.
+// V: (36, C, n·rows·tw), a block's 6x6 input tiles (stride 4) in the Winograd domain; x contiguous.
 at::Tensor inputTiles(const at::Tensor& x, const Block& b, const Tiling& g) {
-  const at::Tensor band = paddedBand(x, b, g);
-  const int64_t tiles = b.n * b.rows * g.tw;
-  at::Tensor d = scratch(kTiles, {b.n, b.rows, g.tw, g.c, 6, 6});
-  d.copy_(band.unfold(2, 6, 4).unfold(3, 6, 4).permute({0, 2, 3, 1, 4, 5}));
-  at::Tensor v = scratch(kDomain, {36, tiles * g.c});
-  at::mm_out(v, transforms().input, d.view({tiles * g.c, 36}).t());
-  return v.view({36, tiles, g.c});
+  const TileRun run = runOf(b, g);
+  at::Tensor v = scratch(kDomain, {36, g.c, run.tiles()});
+  winogradInputTransform(x.data_ptr<float>(), g.c, run, v.data_ptr<float>(), 0, g.c);
+  return v;
 }
 
 // at::parallel_for over [0, n), one item at least per chunk, each worker running with the caller's thread-local
@@ -172,38 +161,26 @@ void parallelMm(at::Tensor& out, const at::Tensor& a, const at::Tensor& b) {
   });
 }
 
-// U: (36, C, K), the filters w (K, C, 3, 3) in the Winograd domain (36 MiB for 512 x 512 channels: a scratch
+// U: (36, K, C), the filters w (K, C, 3, 3) in the Winograd domain (36 MiB for 512 x 512 channels: a scratch
 // buffer). `adjoint`: the filters of the input's gradient instead, w rotated by 180° with its two channel
-// dimensions swapped, (36, K, C), without copying w into that layout first.
+// dimensions swapped, (36, C, K), without copying w into that layout first.
 at::Tensor filterTiles(const at::Tensor& w, bool adjoint) {
   const int64_t k = w.size(0), c = w.size(1);
   at::Tensor u = scratch(kFilters, {36, k * c});
   parallelMm(u, adjoint ? transforms().flipped : transforms().filter, w.reshape({k * c, 9}).t());
-  return adjoint ? u.view({36, k, c}) : u.view({36, k, c}).transpose(1, 2);
+  return adjoint ? u.view({36, k, c}).transpose(1, 2) : u.view({36, k, c});
 }
 
-// Writes a block's products m (36, tiles, K) into its part of y (N, K, oh, ow), plus the bias.
+// Writes a block's products m (36, K, tiles) into its part of y (N, K, oh, ow), plus the bias.
 void writeOutput(const at::Tensor& m, const Block& b, const Tiling& g, const at::Tensor& bias, at::Tensor& y) {
-  at::Tensor yt = scratch(kOutTiles, {16, m.size(1) * g.k});
-  at::mm_out(yt, transforms().output, m.view({36, -1}));
-  const at::Tensor tiles = yt.view({4, 4, b.n, b.rows, g.tw, g.k}).permute({2, 5, 3, 0, 4, 1});
-  const int64_t outRows = std::min(4 * b.rows, g.oh - 4 * b.r0);
-  at::Tensor part = y.narrow(0, b.i0, b.n).narrow(2, 4 * b.r0, outRows);
-  const bool exact = outRows == 4 * b.rows && g.ow == 4 * g.tw && part.is_contiguous();
-  at::Tensor full = exact ? part : scratch(kOutFull, {b.n, g.k, 4 * b.rows, 4 * g.tw});
-  full.view({b.n, g.k, b.rows, 4, g.tw, 4}).copy_(tiles);
-  const at::Tensor crop = full.narrow(2, 0, outRows).narrow(3, 0, g.ow);
-  if (bias.defined()) {
-    at::add_out(part, crop, bias.view({1, g.k, 1, 1}));
-  } else if (!exact) {
-    part.copy_(crop);
-  }
+  winogradOutputTransform(m.data_ptr<float>(), g.k, runOf(b, g), bias.defined() ? bias.data_ptr<float>() : nullptr, y.data_ptr<float>(), 0, g.k);
 }
 
 // y = conv(x, w) + bias; `adjoint`: y = conv(x, w rotated by 180° with in and out channels swapped) (the input's
 // gradient).
-at::Tensor forwardImpl(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias, int64_t pad, bool adjoint = false) {
+at::Tensor forwardImpl(const at::Tensor& input, const at::Tensor& w, const at::Tensor& b, int64_t pad, bool adjoint = false) {
   at::NoGradGuard noGrad;
+  const at::Tensor x = input.contiguous(), bias = b.defined() ? b.contiguous() : b;
   const Tiling g = tilingOf(x, adjoint ? w.transpose(0, 1) : w, pad);
   SerialBlas serial;
   const at::Tensor u = filterTiles(w.contiguous(), adjoint);
@@ -212,32 +189,28 @@ at::Tensor forwardImpl(const at::Tensor& x, const at::Tensor& w, const at::Tenso
   parallelWithCallerState(static_cast<int64_t>(blocks.size()), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const at::Tensor v = inputTiles(x, blocks[i], g);
-      at::Tensor m = scratch(kProducts, {36, v.size(1), g.k});
-      at::bmm_out(m, v, u);
+      at::Tensor m = scratch(kProducts, {36, g.k, v.size(2)});
+      at::bmm_out(m, u, v);
       writeOutput(m, blocks[i], g, bias, y);
     }
   });
   return y;
 }
 
-// dM: (36, tiles, K), the adjoint of the output transform applied to a block's output gradient (zero beyond
-// the last row and column of outputs).
+// dM: (36, K, tiles), the adjoint of the output transform applied to a block's output gradient (zero beyond
+// the last row and column of outputs); gy contiguous.
 at::Tensor outputGradTiles(const at::Tensor& gy, const Block& b, const Tiling& g) {
-  const int64_t tiles = b.n * b.rows * g.tw, outRows = std::min(4 * b.rows, g.oh - 4 * b.r0);
-  at::Tensor full = scratch(kOutFull, {b.n, g.k, 4 * b.rows, 4 * g.tw});
-  if (outRows < 4 * b.rows || g.ow < 4 * g.tw) full.zero_();
-  full.narrow(2, 0, outRows).narrow(3, 0, g.ow).copy_(gy.narrow(0, b.i0, b.n).narrow(2, 4 * b.r0, outRows));
-  at::Tensor t = scratch(kOutTiles, {4, 4, b.n, b.rows, g.tw, g.k});
-  t.copy_(full.view({b.n, g.k, b.rows, 4, g.tw, 4}).permute({3, 5, 0, 2, 4, 1}));
-  at::Tensor dm = scratch(kProducts, {36, tiles * g.k});
-  at::mm_out(dm, transforms().output.t(), t.view({16, tiles * g.k}));
-  return dm.view({36, tiles, g.k});
+  const TileRun run = runOf(b, g);
+  at::Tensor dm = scratch(kProducts, {36, g.k, run.tiles()});
+  winogradOutputAdjoint(gy.data_ptr<float>(), g.k, run, dm.data_ptr<float>(), 0, g.k);
+  return dm;
 }
 
-// The weights' gradient: dU = Σ_blocks V^T dM (one batched product per block; one sum per thread, added up at
+// The weights' gradient: dU = Σ_blocks V dM^T (one batched product per block; one sum per thread, added up at
 // the end), then the filter transform's adjoint.
-at::Tensor weightGrad(const at::Tensor& x, const at::Tensor& gy, const Tiling& g) {
+at::Tensor weightGrad(const at::Tensor& input, const at::Tensor& outputGrad, const Tiling& g) {
   SerialBlas serial;
+  const at::Tensor x = input.contiguous(), gy = outputGrad.contiguous();
   const std::vector<Block> blocks = blocksOf(g);
   std::vector<at::Tensor> sums(at::get_num_threads());
   parallelWithCallerState(static_cast<int64_t>(blocks.size()), [&](int64_t begin, int64_t end) {
@@ -248,7 +221,7 @@ at::Tensor weightGrad(const at::Tensor& x, const at::Tensor& gy, const Tiling& g
       du = scratch(thread == 0 ? kFilters : kFilterGrad, {36, g.c, g.k});
       du.zero_();
     }
-    for (int64_t i = begin; i < end; ++i) du.baddbmm_(inputTiles(x, blocks[i], g).transpose(1, 2), outputGradTiles(gy, blocks[i], g));
+    for (int64_t i = begin; i < end; ++i) du.baddbmm_(inputTiles(x, blocks[i], g), outputGradTiles(gy, blocks[i], g).transpose(1, 2));
   });
   at::Tensor du;
   for (const at::Tensor& s : sums) {

@@ -1,10 +1,10 @@
 // ssdkit native addon: 3x3 stride-1 convolution by Winograd F(4x4, 3x3) of our own, for CPUs where oneDNN has
-// no Winograd (it has one for AVX-512 only; see winograd.h). Every step is a matrix product through libtorch's
-// BLAS (OpenBLAS picks its AVX2/FMA or AVX-512 kernels at run time), so the file needs no ISA-specific code:
-//   input tiles   V = (B^T ⊗ B^T) d      6x6 tiles every 4 pixels, one GEMM over all tiles and channels
-//   filters       U = (G ⊗ G) g          one GEMM over all K x C filters
-//   products      M_p = V_p U_p          36 GEMMs (N·tiles x C) · (C x K), one batched at::bmm
-//   output        y = (A^T ⊗ A^T) M      one GEMM, then the 4x4 tiles are laid back into NCHW
+// no Winograd (it has one for AVX-512 only; see winograd.h). The products go through libtorch's BLAS (OpenBLAS
+// picks its AVX2/FMA or AVX-512 kernels at run time); the tile transforms are plain loops the compiler vectorizes:
+//   input tiles   V = B^T d B            6x6 tiles every 4 pixels, (36, C, tiles) (winogradTransforms.cc)
+//   filters       U = (G ⊗ G) g          one GEMM over all K x C filters, (36, K, C)
+//   products      M_p = U_p V_p          36 GEMMs (K x C) · (C x tiles), one batched at::bmm
+//   output        y = A^T M A            4x4 tiles written straight into NCHW (winogradTransforms.cc)
 // (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016; the matrices are theirs.)
 // Backward: the input's gradient is the same forward on the output's gradient with the flipped, transposed
 // filters; the filters' gradient is the adjoint of the forward's transforms around one batched product.
