@@ -310,7 +310,7 @@ async function main(): Promise<number> {
     // trainable parameters (ssdkit's constants, the input scale and the anchor grids, are not counted)
     const ours = [...side.net.collectParams().values()].filter((p) => p.gradReq !== 'null').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const theirs = Number((await torch.request({ case: 'params' })).params);
-    console.log(`trainable parameters: ssdkit ${ours}, torch ${theirs}; conv algorithm: ${getConvAlgorithm()}${winogradAvailable() ? '' : " (no oneDNN Winograd on this CPU: 'auto' runs winograd-gemm where it pays: 128+ channels, 100+ tiles, maps up to 75x75)"}`);
+    console.log(`trainable parameters: ssdkit ${ours}, torch ${theirs}; conv algorithm: ${getConvAlgorithm()}${winogradAvailable() ? '' : " (no oneDNN Winograd on this CPU: 'auto' runs winograd-gemm where it pays: 64+ channels, 100+ tiles, not the heads)"}`);
     for (const name of o.cases) {
       const m = name.match(STEP_CASE);
       if (!m) continue;

@@ -107,30 +107,35 @@ class SerialBlas {
   int before_ = 1;
 };
 
-// Every intermediate lives in one of these per-thread buffers, grown as needed and reused: fresh multi-MB
-// tensors on every call cost more in page faults (glibc maps and unmaps them) than the products themselves.
-enum Slot { kFilters, kFilterGrad, kDomain, kProducts, kSlots };
-
-at::Tensor scratch(Slot slot, at::IntArrayRef shape) {
-  thread_local std::vector<at::Tensor> bufs(kSlots);
-  int64_t numel = 1;
-  for (int64_t s : shape) numel *= s;
-  at::Tensor& buf = bufs[slot];
-  if (!buf.defined() || buf.numel() < numel) {
-    buf = at::Tensor();
-    buf = at::empty({numel}, at::TensorOptions().dtype(at::kFloat));
+// A thread's work buffer for the blocks of one call, grown to the largest and reused from block to block, freed
+// when the call returns. Fresh buffers per call cost no page faults: glibc keeps freed blocks under 32 MiB mapped
+// in its heap and the caching allocator (cachingAllocator.cc) the larger ones, and neither holds memory between
+// calls that the next layer could not reuse (per-thread buffers kept for the process's life added ~200 MiB to a
+// batch-8 step's peak).
+class WorkBuffer {
+ public:
+  at::Tensor get(at::IntArrayRef shape) {
+    int64_t numel = 1;
+    for (int64_t s : shape) numel *= s;
+    if (!buf_.defined() || buf_.numel() < numel) {
+      buf_ = at::Tensor();
+      buf_ = at::empty({numel}, at::TensorOptions().dtype(at::kFloat));
+    }
+    return buf_.narrow(0, 0, numel).view(shape);
   }
-  return buf.narrow(0, 0, numel).view(shape);
-}
+
+ private:
+  at::Tensor buf_;
+};
 
 TileRun runOf(const Block& b, const Tiling& g) {
   return {b.i0, b.n, b.r0, b.rows, g.tw, g.h, g.w, g.pad, g.oh, g.ow};
 }
 
 // V: (36, C, n·rows·tw), a block's 6x6 input tiles (stride 4) in the Winograd domain; x contiguous.
-at::Tensor inputTiles(const at::Tensor& x, const Block& b, const Tiling& g) {
+at::Tensor inputTiles(const at::Tensor& x, const Block& b, const Tiling& g, WorkBuffer& buf) {
   const TileRun run = runOf(b, g);
-  at::Tensor v = scratch(kDomain, {36, g.c, run.tiles()});
+  at::Tensor v = buf.get({36, g.c, run.tiles()});
   winogradInputTransform(x.data_ptr<float>(), g.c, run, v.data_ptr<float>(), 0, g.c);
   return v;
 }
@@ -161,12 +166,11 @@ void parallelMm(at::Tensor& out, const at::Tensor& a, const at::Tensor& b) {
   });
 }
 
-// U: (36, K, C), the filters w (K, C, 3, 3) in the Winograd domain (36 MiB for 512 x 512 channels: a scratch
-// buffer). `adjoint`: the filters of the input's gradient instead, w rotated by 180° with its two channel
+// U: (36, K, C), the filters w (K, C, 3, 3) in the Winograd domain (36 MiB for 512 x 512 channels). `adjoint`: the filters of the input's gradient instead, w rotated by 180° with its two channel
 // dimensions swapped, (36, C, K), without copying w into that layout first.
 at::Tensor filterTiles(const at::Tensor& w, bool adjoint) {
   const int64_t k = w.size(0), c = w.size(1);
-  at::Tensor u = scratch(kFilters, {36, k * c});
+  at::Tensor u = at::empty({36, k * c}, w.options());
   parallelMm(u, adjoint ? transforms().flipped : transforms().filter, w.reshape({k * c, 9}).t());
   return adjoint ? u.view({36, k, c}).transpose(1, 2) : u.view({36, k, c});
 }
@@ -187,9 +191,10 @@ at::Tensor forwardImpl(const at::Tensor& input, const at::Tensor& w, const at::T
   at::Tensor y = at::empty({g.n, g.k, g.oh, g.ow}, x.options());
   const std::vector<Block> blocks = blocksOf(g);
   parallelWithCallerState(static_cast<int64_t>(blocks.size()), [&](int64_t begin, int64_t end) {
+    WorkBuffer tiles, products;
     for (int64_t i = begin; i < end; ++i) {
-      const at::Tensor v = inputTiles(x, blocks[i], g);
-      at::Tensor m = scratch(kProducts, {36, g.k, v.size(2)});
+      const at::Tensor v = inputTiles(x, blocks[i], g, tiles);
+      at::Tensor m = products.get({36, g.k, v.size(2)});
       at::bmm_out(m, u, v);
       writeOutput(m, blocks[i], g, bias, y);
     }
@@ -199,9 +204,9 @@ at::Tensor forwardImpl(const at::Tensor& input, const at::Tensor& w, const at::T
 
 // dM: (36, K, tiles), the adjoint of the output transform applied to a block's output gradient (zero beyond
 // the last row and column of outputs); gy contiguous.
-at::Tensor outputGradTiles(const at::Tensor& gy, const Block& b, const Tiling& g) {
+at::Tensor outputGradTiles(const at::Tensor& gy, const Block& b, const Tiling& g, WorkBuffer& buf) {
   const TileRun run = runOf(b, g);
-  at::Tensor dm = scratch(kProducts, {36, g.k, run.tiles()});
+  at::Tensor dm = buf.get({36, g.k, run.tiles()});
   winogradOutputAdjoint(gy.data_ptr<float>(), g.k, run, dm.data_ptr<float>(), 0, g.k);
   return dm;
 }
@@ -214,14 +219,12 @@ at::Tensor weightGrad(const at::Tensor& input, const at::Tensor& outputGrad, con
   const std::vector<Block> blocks = blocksOf(g);
   std::vector<at::Tensor> sums(at::get_num_threads());
   parallelWithCallerState(static_cast<int64_t>(blocks.size()), [&](int64_t begin, int64_t end) {
-    const int thread = at::get_thread_num();
-    at::Tensor& du = sums[thread];
-    if (!du.defined()) {
-      // the calling thread's filter buffer is free here (the input's gradient, computed first, is done with it)
-      du = scratch(thread == 0 ? kFilters : kFilterGrad, {36, g.c, g.k});
-      du.zero_();
+    at::Tensor& du = sums[at::get_thread_num()];
+    if (!du.defined()) du = at::zeros({36, g.c, g.k}, x.options());
+    WorkBuffer tiles, products;
+    for (int64_t i = begin; i < end; ++i) {
+      du.baddbmm_(inputTiles(x, blocks[i], g, tiles), outputGradTiles(gy, blocks[i], g, products).transpose(1, 2));
     }
-    for (int64_t i = begin; i < end; ++i) du.baddbmm_(inputTiles(x, blocks[i], g), outputGradTiles(gy, blocks[i], g).transpose(1, 2));
   });
   at::Tensor du;
   for (const at::Tensor& s : sums) {
@@ -229,7 +232,7 @@ at::Tensor weightGrad(const at::Tensor& input, const at::Tensor& outputGrad, con
     if (du.defined()) du.add_(s);
     else du = s;
   }
-  at::Tensor gw = scratch(kProducts, {9, g.c * g.k});
+  at::Tensor gw = at::empty({9, g.c * g.k}, x.options());
   parallelMm(gw, transforms().filter.t(), du.view({36, g.c * g.k}));
   return gw.view({3, 3, g.c, g.k}).permute({3, 2, 0, 1}).contiguous();
 }

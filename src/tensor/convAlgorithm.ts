@@ -40,7 +40,7 @@ export function winogradAvailable(): boolean {
  * 'winograd-gemm': the BLAS Winograd for every eligible convolution. 'auto': oneDNN's Winograd for eligible
  * layers large enough to gain (at least 64 input and 16 output channels on maps of at least 19x19; smaller
  * ones lose to the reorders around it); without it, the BLAS Winograd where it measured faster than direct
- * (gemmPays below: many channels, many tiles, maps up to 75x75), else direct.
+ * (gemmPays below: 64+ channels, 100+ tiles, not the heads), else direct.
  */
 export function setConvAlgorithm(algorithm: ConvAlgorithm): void {
   if (!ALGORITHMS.includes(algorithm)) throw new TypeError(`setConvAlgorithm: expected one of ${ALGORITHMS.join(', ')}, got ${String(algorithm)}`);
@@ -97,12 +97,13 @@ export function convPath(c: {
 /**
  * Where 'auto' takes the BLAS Winograd (when oneDNN has no Winograd): where it measured faster than direct on a
  * 2-core AMD EPYC Zen 3 (AVX2, two threads, batch 1 and 8, forward and backward; bench/RESULTS-ssd.md): at least
- * 128 input and output channels, at least 100 output tiles of 4x4 in the batch (38x38 at batch 1, 19x19 at
- * batch 4), and maps no larger than 75x75. It lost with 64 input channels (SSD300's conv1_2 at 300x300 took 1.8x
- * direct's time, conv2_1 1.2-1.5x), on 128 channels at 150x150 (0.85x-1.1x), on under 100 tiles (19x19 at
- * batch 1: 0.5-0.7x) and with few output channels (SSD's box heads: 0.3-0.5x).
+ * 64 input and output channels, at least half as many outputs as inputs, and at least 100 output tiles of 4x4 in
+ * the batch (38x38 at batch 1, 19x19 at batch 4): every VGG16 layer of SSD300 from conv1_2 on at batch 8
+ * (1.06-2.3x direct's speed). It lost with fewer tiles (19x19 at batch 1: 0.6-0.8x, 10x10 at batch 8: backward
+ * 0.76x) and on SSD's class and box heads, whose outputs are few beside their inputs (1024->126: backward 0.67x).
  */
 function gemmPays(c: { batch: number; inChannels: number; outChannels: number; height: number; width: number }): boolean {
   const tiles = c.batch * Math.ceil(c.height / 4) * Math.ceil(c.width / 4);
-  return c.inChannels >= 128 && c.outChannels >= 128 && tiles >= 100 && c.height * c.width <= 75 * 75;
+  return c.inChannels >= 64 && c.outChannels >= 64 && 2 * c.outChannels >= c.inChannels && tiles >= 100;
+
 }

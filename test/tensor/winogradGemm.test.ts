@@ -120,8 +120,8 @@ test('winograd-gemm dispatch: ineligible convolutions stay libtorch\'s; auto tak
     import { convPath } from '${new URL('../../src/tensor/convAlgorithm.js', import.meta.url).href}';
     const layer = (c, k, s, n = 1) => convPath({ batch: n, inChannels: c, outChannels: k, height: s, width: s, kernel: [3, 3], stride: [1, 1],
       padding: [1, 1], dilation: [1, 1], groups: 1, float32Cpu: true });
-    console.log(JSON.stringify([layer(64, 64, 300), layer(512, 512, 38), layer(512, 512, 19), layer(512, 512, 19, 8), layer(256, 256, 75),
-      layer(128, 128, 150), layer(512, 16, 38), layer(3, 64, 300)]));`;
+    console.log(JSON.stringify([layer(64, 64, 300), layer(512, 512, 38), layer(512, 512, 19), layer(512, 512, 19, 8), layer(512, 512, 10, 8),
+      layer(128, 128, 150), layer(512, 84, 38, 8), layer(1024, 126, 19, 8), layer(512, 16, 38), layer(3, 64, 300)]));`;
   const run = (env: Record<string, string>) => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8', env: { ...process.env, SSDKIT_CONV: '', ...env } });
     assert.equal(r.status, 0, r.stderr);
@@ -129,7 +129,7 @@ test('winograd-gemm dispatch: ineligible convolutions stay libtorch\'s; auto tak
   };
   const g = 'winograd-gemm';
   for (const threads of ['1', '2']) {
-    assert.deepEqual(run({ DNNL_MAX_CPU_ISA: 'AVX2', SSDKIT_THREADS: threads }), ['direct', g, 'direct', g, g, 'direct', 'direct', 'direct'], `${threads} thread(s)`);
+    assert.deepEqual(run({ DNNL_MAX_CPU_ISA: 'AVX2', SSDKIT_THREADS: threads }), [g, g, 'direct', g, 'direct', g, 'direct', 'direct', 'direct', 'direct'], `${threads} thread(s)`);
   }
   if (winogradAvailable()) assert.ok(!run({}).includes(g), 'with oneDNN Winograd, auto never takes winograd-gemm');
 });
