@@ -56,22 +56,23 @@ Tiling tilingOf(const at::Tensor& x, const at::Tensor& w, int64_t pad) {
   return {x.size(0), x.size(1), x.size(2), x.size(3), w.size(0), pad, oh, ow, (oh + 3) / 4, (ow + 3) / 4};
 }
 
-std::atomic<int64_t> budget{int64_t{8} << 20};
+std::atomic<int64_t> budget{int64_t{16} << 20};
 
 // A block of the work: images [i0, i0 + n) x tile rows [r0, r0 + rows). Blocks are sized so that their largest
-// Winograd-domain matrix (36 x tiles x channels, float32) stays within the budget (cache-sized by default):
-// whole images when they fit, else bands of tile rows of one image. Blocks run in parallel on libtorch's
-// threads, each with single-threaded BLAS: OpenBLAS's own thread pool and libtorch's OpenMP threads, taking
-// turns many times per layer, spin against each other for the same cores (2x the CPU time on 2 cores).
+// Winograd-domain matrix (36 x tiles x channels, float32) stays within the budget: whole images when they fit,
+// else bands of tile rows of one image. Blocks run one after another, each split between libtorch's threads
+// (transforms by channel, products by Winograd index), each thread with single-threaded BLAS: OpenBLAS's own
+// thread pool and libtorch's OpenMP threads, taking turns many times per layer, spin against each other for
+// the same cores (2x the CPU time on 2 cores). Splitting blocks between threads instead, as this file first did,
+// gave each thread's products half the tiles (OpenBLAS: 37 GFLOP/s at 50 columns, 67 at 113, 88 at 400 on a
+// Zen 3 core) and made every thread read all of the filters.
 struct Block {
   int64_t i0, n, r0, rows;
 };
 
 std::vector<Block> blocksOf(const Tiling& g) {
   const int64_t perRow = 36 * g.tw * std::max(g.c, g.k) * int64_t{4};
-  const int64_t threads = at::get_num_threads();
-  // at least one block per thread where the work allows
-  const int64_t rowsFit = std::max<int64_t>(1, std::min(budget.load() / perRow, (g.n * g.th + threads - 1) / threads));
+  const int64_t rowsFit = std::max<int64_t>(1, budget.load() / perRow);
   std::vector<Block> blocks;
   if (rowsFit >= g.th) {
     const int64_t images = std::max<int64_t>(1, rowsFit / g.th);
@@ -107,8 +108,8 @@ class SerialBlas {
   int before_ = 1;
 };
 
-// A thread's work buffer for the blocks of one call, grown to the largest and reused from block to block, freed
-// when the call returns. Fresh buffers per call cost no page faults: glibc keeps freed blocks under 32 MiB mapped
+// A work buffer for the blocks of one call, grown to the largest and reused from block to block, freed when the
+// call returns. Fresh buffers per call cost no page faults: glibc keeps freed blocks under 32 MiB mapped
 // in its heap and the caching allocator (cachingAllocator.cc) the larger ones, and neither holds memory between
 // calls that the next layer could not reuse (per-thread buffers kept for the process's life added ~200 MiB to a
 // batch-8 step's peak).
@@ -130,14 +131,6 @@ class WorkBuffer {
 
 TileRun runOf(const Block& b, const Tiling& g) {
   return {b.i0, b.n, b.r0, b.rows, g.tw, g.h, g.w, g.pad, g.oh, g.ow};
-}
-
-// V: (36, C, n·rows·tw), a block's 6x6 input tiles (stride 4) in the Winograd domain; x contiguous.
-at::Tensor inputTiles(const at::Tensor& x, const Block& b, const Tiling& g, WorkBuffer& buf) {
-  const TileRun run = runOf(b, g);
-  at::Tensor v = buf.get({36, g.c, run.tiles()});
-  winogradInputTransform(x.data_ptr<float>(), g.c, run, v.data_ptr<float>(), 0, g.c);
-  return v;
 }
 
 // at::parallel_for over [0, n), one item at least per chunk, each worker running with the caller's thread-local
@@ -166,18 +159,14 @@ void parallelMm(at::Tensor& out, const at::Tensor& a, const at::Tensor& b) {
   });
 }
 
-// U: (36, K, C), the filters w (K, C, 3, 3) in the Winograd domain (36 MiB for 512 x 512 channels). `adjoint`: the filters of the input's gradient instead, w rotated by 180° with its two channel
-// dimensions swapped, (36, C, K), without copying w into that layout first.
+// U: (36, K, C), the filters w (K, C, 3, 3) in the Winograd domain (36 MiB for 512 x 512 channels). `adjoint`:
+// the filters of the input's gradient instead, w rotated by 180° with its two channel dimensions swapped,
+// (36, C, K), without copying w into that layout first.
 at::Tensor filterTiles(const at::Tensor& w, bool adjoint) {
   const int64_t k = w.size(0), c = w.size(1);
   at::Tensor u = at::empty({36, k * c}, w.options());
   parallelMm(u, adjoint ? transforms().flipped : transforms().filter, w.reshape({k * c, 9}).t());
   return adjoint ? u.view({36, k, c}).transpose(1, 2) : u.view({36, k, c});
-}
-
-// Writes a block's products m (36, K, tiles) into its part of y (N, K, oh, ow), plus the bias.
-void writeOutput(const at::Tensor& m, const Block& b, const Tiling& g, const at::Tensor& bias, at::Tensor& y) {
-  winogradOutputTransform(m.data_ptr<float>(), g.k, runOf(b, g), bias.defined() ? bias.data_ptr<float>() : nullptr, y.data_ptr<float>(), 0, g.k);
 }
 
 // y = conv(x, w) + bias; `adjoint`: y = conv(x, w rotated by 180° with in and out channels swapped) (the input's
@@ -190,47 +179,39 @@ at::Tensor forwardImpl(const at::Tensor& input, const at::Tensor& w, const at::T
   const at::Tensor u = filterTiles(w.contiguous(), adjoint);
   at::Tensor y = at::empty({g.n, g.k, g.oh, g.ow}, x.options());
   const std::vector<Block> blocks = blocksOf(g);
-  parallelWithCallerState(static_cast<int64_t>(blocks.size()), [&](int64_t begin, int64_t end) {
-    WorkBuffer tiles, products;
-    for (int64_t i = begin; i < end; ++i) {
-      const at::Tensor v = inputTiles(x, blocks[i], g, tiles);
-      at::Tensor m = products.get({36, g.k, v.size(2)});
-      at::bmm_out(m, u, v);
-      writeOutput(m, blocks[i], g, bias, y);
-    }
-  });
+  WorkBuffer tiles, products;
+  for (const Block& b : blocks) {
+    const TileRun run = runOf(b, g);
+    at::Tensor v = tiles.get({36, g.c, run.tiles()}), m = products.get({36, g.k, run.tiles()});
+    parallelWithCallerState(g.c, [&](int64_t c0, int64_t c1) { winogradInputTransform(x.data_ptr<float>(), g.c, run, v.data_ptr<float>(), c0, c1); });
+    parallelWithCallerState(36, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        at::Tensor mp = m.select(0, p);
+        at::mm_out(mp, u.select(0, p), v.select(0, p));
+      }
+    });
+    const float* bp = bias.defined() ? bias.data_ptr<float>() : nullptr;
+    parallelWithCallerState(g.k, [&](int64_t k0, int64_t k1) { winogradOutputTransform(m.data_ptr<float>(), g.k, run, bp, y.data_ptr<float>(), k0, k1); });
+  }
   return y;
 }
 
-// dM: (36, K, tiles), the adjoint of the output transform applied to a block's output gradient (zero beyond
-// the last row and column of outputs); gy contiguous.
-at::Tensor outputGradTiles(const at::Tensor& gy, const Block& b, const Tiling& g, WorkBuffer& buf) {
-  const TileRun run = runOf(b, g);
-  at::Tensor dm = buf.get({36, g.k, run.tiles()});
-  winogradOutputAdjoint(gy.data_ptr<float>(), g.k, run, dm.data_ptr<float>(), 0, g.k);
-  return dm;
-}
-
-// The weights' gradient: dU = Σ_blocks V dM^T (one batched product per block; one sum per thread, added up at
-// the end), then the filter transform's adjoint.
+// The weights' gradient: dU_p = Σ_blocks V_p dM_p^T (the 36 products of a block split between the threads), then
+// the filter transform's adjoint.
 at::Tensor weightGrad(const at::Tensor& input, const at::Tensor& outputGrad, const Tiling& g) {
   SerialBlas serial;
   const at::Tensor x = input.contiguous(), gy = outputGrad.contiguous();
   const std::vector<Block> blocks = blocksOf(g);
-  std::vector<at::Tensor> sums(at::get_num_threads());
-  parallelWithCallerState(static_cast<int64_t>(blocks.size()), [&](int64_t begin, int64_t end) {
-    at::Tensor& du = sums[at::get_thread_num()];
-    if (!du.defined()) du = at::zeros({36, g.c, g.k}, x.options());
-    WorkBuffer tiles, products;
-    for (int64_t i = begin; i < end; ++i) {
-      du.baddbmm_(inputTiles(x, blocks[i], g, tiles), outputGradTiles(gy, blocks[i], g, products).transpose(1, 2));
-    }
-  });
-  at::Tensor du;
-  for (const at::Tensor& s : sums) {
-    if (!s.defined()) continue;
-    if (du.defined()) du.add_(s);
-    else du = s;
+  at::Tensor du = at::zeros({36, g.c, g.k}, x.options());
+  WorkBuffer tiles, products;
+  for (const Block& b : blocks) {
+    const TileRun run = runOf(b, g);
+    at::Tensor v = tiles.get({36, g.c, run.tiles()}), dm = products.get({36, g.k, run.tiles()});
+    parallelWithCallerState(g.c, [&](int64_t c0, int64_t c1) { winogradInputTransform(x.data_ptr<float>(), g.c, run, v.data_ptr<float>(), c0, c1); });
+    parallelWithCallerState(g.k, [&](int64_t k0, int64_t k1) { winogradOutputAdjoint(gy.data_ptr<float>(), g.k, run, dm.data_ptr<float>(), k0, k1); });
+    parallelWithCallerState(36, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) du.select(0, p).addmm_(v.select(0, p), dm.select(0, p).t());
+    });
   }
   at::Tensor gw = at::empty({9, g.c * g.k}, x.options());
   parallelMm(gw, transforms().filter.t(), du.view({36, g.c * g.k}));
