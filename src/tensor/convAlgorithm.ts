@@ -105,5 +105,4 @@ export function convPath(c: {
 function gemmPays(c: { batch: number; inChannels: number; outChannels: number; height: number; width: number }): boolean {
   const tiles = c.batch * Math.ceil(c.height / 4) * Math.ceil(c.width / 4);
   return c.inChannels >= 64 && c.outChannels >= 64 && 2 * c.outChannels >= c.inChannels && tiles >= 100;
-
 }
