@@ -16,31 +16,27 @@ float* threadBuffer(int64_t floats) {
   return buf.data();
 }
 
-// o[a·s + x] = (B^T d)[a] for d[i·s + x], x in [0, n): B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
+// o[b·os] = (B^T d)[b] for the 6 values d0..d5: B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
 // 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+inline void bt6(float d0, float d1, float d2, float d3, float d4, float d5, float* __restrict o, int64_t os) {
+  o[0] = 4 * d0 - 5 * d2 + d4;
+  o[os] = -4 * (d1 + d2) + d3 + d4;
+  o[2 * os] = 4 * (d1 - d2) - d3 + d4;
+  o[3 * os] = 2 * (d3 - d1) - d2 + d4;
+  o[4 * os] = 2 * (d1 - d3) - d2 + d4;
+  o[5 * os] = 4 * d1 - 5 * d3 + d5;
+}
+
+// B^T along 6 pixel rows d[i·s + x] at once: o[a·s + x], x in [0, n).
 void btRows(const float* __restrict d, float* __restrict o, int64_t s, int64_t n) {
-  for (int64_t x = 0; x < n; ++x) {
-    const float d0 = d[x], d1 = d[s + x], d2 = d[2 * s + x], d3 = d[3 * s + x], d4 = d[4 * s + x], d5 = d[5 * s + x];
-    o[x] = 4 * d0 - 5 * d2 + d4;
-    o[s + x] = -4 * (d1 + d2) + d3 + d4;
-    o[2 * s + x] = 4 * (d1 - d2) - d3 + d4;
-    o[3 * s + x] = 2 * (d3 - d1) - d2 + d4;
-    o[4 * s + x] = 2 * (d1 - d3) - d2 + d4;
-    o[5 * s + x] = 4 * d1 - 5 * d3 + d5;
-  }
+  for (int64_t x = 0; x < n; ++x) bt6(d[x], d[s + x], d[2 * s + x], d[3 * s + x], d[4 * s + x], d[5 * s + x], o + x, s);
 }
 
 // The same along each tile's 6 columns: o[b·os + t] = Σ_j B^T[b][j] d[4t + j], t in [0, tw).
 void btColumns(const float* __restrict d, float* __restrict o, int64_t os, int64_t tw) {
   for (int64_t t = 0; t < tw; ++t) {
     const float* p = d + 4 * t;
-    const float d0 = p[0], d1 = p[1], d2 = p[2], d3 = p[3], d4 = p[4], d5 = p[5];
-    o[t] = 4 * d0 - 5 * d2 + d4;
-    o[os + t] = -4 * (d1 + d2) + d3 + d4;
-    o[2 * os + t] = 4 * (d1 - d2) - d3 + d4;
-    o[3 * os + t] = 2 * (d3 - d1) - d2 + d4;
-    o[4 * os + t] = 2 * (d1 - d3) - d2 + d4;
-    o[5 * os + t] = 4 * d1 - 5 * d3 + d5;
+    bt6(p[0], p[1], p[2], p[3], p[4], p[5], o + t, os);
   }
 }
 
