@@ -58,28 +58,27 @@ Tiling tilingOf(const at::Tensor& x, const at::Tensor& w, int64_t pad) {
 
 std::atomic<int64_t> budget{int64_t{16} << 20};
 
-// A block of the work: images [i0, i0 + n) x tile rows [r0, r0 + rows). Blocks are sized so that their largest
-// Winograd-domain matrix (36 x tiles x channels, float32) stays within the budget: whole images when they fit,
-// else bands of tile rows of one image. Blocks run one after another, each split between libtorch's threads
+// The blocks of the work (TileRun, winogradTransforms.h): images [i0, i0 + n) x tile rows [r0, r0 + rows), sized
+// so that their largest Winograd-domain matrix (36 x tiles x channels, float32) stays within the budget: whole
+// images when they fit, else bands of tile rows of one image. Blocks run one after another, each split between libtorch's threads
 // (transforms by channel, products by Winograd index), each thread with single-threaded BLAS: OpenBLAS's own
 // thread pool and libtorch's OpenMP threads, taking turns many times per layer, spin against each other for
 // the same cores (2x the CPU time on 2 cores). Splitting blocks between threads instead, as this file first did,
 // gave each thread's products half the tiles (OpenBLAS: 37 GFLOP/s at 50 columns, 67 at 113, 88 at 400 on a
 // Zen 3 core) and made every thread read all of the filters.
-struct Block {
-  int64_t i0, n, r0, rows;
-};
-
-std::vector<Block> blocksOf(const Tiling& g) {
+std::vector<TileRun> blocksOf(const Tiling& g) {
   const int64_t perRow = 36 * g.tw * std::max(g.c, g.k) * int64_t{4};
   const int64_t rowsFit = std::max<int64_t>(1, budget.load() / perRow);
-  std::vector<Block> blocks;
+  std::vector<TileRun> blocks;
+  const auto block = [&g](int64_t i0, int64_t n, int64_t r0, int64_t rows) {
+    return TileRun{i0, n, r0, rows, g.tw, g.h, g.w, g.pad, g.oh, g.ow};
+  };
   if (rowsFit >= g.th) {
     const int64_t images = std::max<int64_t>(1, rowsFit / g.th);
-    for (int64_t i0 = 0; i0 < g.n; i0 += images) blocks.push_back({i0, std::min(images, g.n - i0), 0, g.th});
+    for (int64_t i0 = 0; i0 < g.n; i0 += images) blocks.push_back(block(i0, std::min(images, g.n - i0), 0, g.th));
   } else {
     for (int64_t i = 0; i < g.n; ++i)
-      for (int64_t r0 = 0; r0 < g.th; r0 += rowsFit) blocks.push_back({i, 1, r0, std::min(rowsFit, g.th - r0)});
+      for (int64_t r0 = 0; r0 < g.th; r0 += rowsFit) blocks.push_back(block(i, 1, r0, std::min(rowsFit, g.th - r0)));
   }
   return blocks;
 }
@@ -129,10 +128,6 @@ class WorkBuffer {
   at::Tensor buf_;
 };
 
-TileRun runOf(const Block& b, const Tiling& g) {
-  return {b.i0, b.n, b.r0, b.rows, g.tw, g.h, g.w, g.pad, g.oh, g.ow};
-}
-
 // at::parallel_for over [0, n), one item at least per chunk, each worker running with the caller's thread-local
 // state: grad mode and dispatch keys are per thread, and without the caller's no-grad mode a worker's mm_out
 // refuses inputs that require grad.
@@ -178,10 +173,9 @@ at::Tensor forwardImpl(const at::Tensor& input, const at::Tensor& w, const at::T
   SerialBlas serial;
   const at::Tensor u = filterTiles(w.contiguous(), adjoint);
   at::Tensor y = at::empty({g.n, g.k, g.oh, g.ow}, x.options());
-  const std::vector<Block> blocks = blocksOf(g);
+  const std::vector<TileRun> blocks = blocksOf(g);
   WorkBuffer tiles, products;
-  for (const Block& b : blocks) {
-    const TileRun run = runOf(b, g);
+  for (const TileRun& run : blocks) {
     at::Tensor v = tiles.get({36, g.c, run.tiles()}), m = products.get({36, g.k, run.tiles()});
     parallelWithCallerState(g.c, [&](int64_t c0, int64_t c1) { winogradInputTransform(x.data_ptr<float>(), g.c, run, v.data_ptr<float>(), c0, c1); });
     parallelWithCallerState(36, [&](int64_t p0, int64_t p1) {
@@ -201,11 +195,10 @@ at::Tensor forwardImpl(const at::Tensor& input, const at::Tensor& w, const at::T
 at::Tensor weightGrad(const at::Tensor& input, const at::Tensor& outputGrad, const Tiling& g) {
   SerialBlas serial;
   const at::Tensor x = input.contiguous(), gy = outputGrad.contiguous();
-  const std::vector<Block> blocks = blocksOf(g);
+  const std::vector<TileRun> blocks = blocksOf(g);
   at::Tensor du = at::zeros({36, g.c, g.k}, x.options());
   WorkBuffer tiles, products;
-  for (const Block& b : blocks) {
-    const TileRun run = runOf(b, g);
+  for (const TileRun& run : blocks) {
     at::Tensor v = tiles.get({36, g.c, run.tiles()}), dm = products.get({36, g.k, run.tiles()});
     parallelWithCallerState(g.c, [&](int64_t c0, int64_t c1) { winogradInputTransform(x.data_ptr<float>(), g.c, run, v.data_ptr<float>(), c0, c1); });
     parallelWithCallerState(g.k, [&](int64_t k0, int64_t k1) { winogradOutputAdjoint(gy.data_ptr<float>(), g.k, run, dm.data_ptr<float>(), k0, k1); });
