@@ -156,6 +156,8 @@ Napi::Value dispose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value gcOwns(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), reportToGC(info.Env(), info[0])); }
+
 Napi::Value isDisposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), lookup(info[0]).h == nullptr); }
 
 Napi::Value liveCount(const Napi::CallbackInfo& info) {
@@ -343,6 +345,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("item", Napi::Function::New(env, item, "item"));
   exports.Set("dispose", Napi::Function::New(env, dispose, "dispose"));
   exports.Set("isDisposed", Napi::Function::New(env, isDisposed, "isDisposed"));
+  exports.Set("gcOwns", Napi::Function::New(env, gcOwns, "gcOwns"));
   exports.Set("liveCount", Napi::Function::New(env, liveCount, "liveCount"));
   exports.Set("setNumThreads", Napi::Function::New(env, setNumThreads, "setNumThreads"));
   exports.Set("setThreadNumThreads", Napi::Function::New(env, setThreadNumThreads, "setThreadNumThreads"));

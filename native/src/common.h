@@ -17,7 +17,7 @@ namespace ssdkit {
 
 struct Handle {
   at::Tensor t;
-  int64_t accounted = 0;  // bytes counted as V8 external memory
+  int64_t accounted = 0;  // bytes counted as V8 external memory (reportToGC)
   uint64_t gen = 1;       // the generation of the slot's current (or next) tensor
 };
 
@@ -35,6 +35,9 @@ int64_t liveHandles();
 // Puts a tensor in a new handle (null for an undefined tensor).
 Napi::Value wrap(Napi::Env env, at::Tensor t);
 HandleLookup lookup(const Napi::Value& v);
+// Counts the tensor's bytes as V8 external memory from now until it is released (the GC owns it); false if the
+// handle names no live tensor or was counted already.
+bool reportToGC(Napi::Env env, const Napi::Value& v);
 // Releases the tensor a handle names; false if it names no live tensor (idempotent).
 bool release(Napi::Env env, const Napi::Value& v);
 // Releases every tensor of this thread's table (the environment is going away).

@@ -2,7 +2,9 @@
 // as a plain number, its slot's index plus the slot's generation times 2^24: creating one allocates nothing
 // that V8's garbage collector has to trace or finalize. (A Napi::External with a finalizer cost ~1 µs per
 // tensor here, most of a one-element op's price.) Releasing a slot bumps its generation, so a stale number
-// reads as "disposed", never as the slot's next tensor. External memory is reported to V8 in steps of 1 MiB.
+// reads as "disposed", never as the slot's next tensor. A tensor's bytes are reported to V8 as external memory
+// (in steps of 1 MiB) only once the GC owns it (gcOwns: no scope does, src/tensor/tensor.ts): reporting the
+// tensors a scope frees made V8 run a full GC every other training step, none of which could free anything.
 // Each JS environment (main thread, worker) runs on its own thread and has its own table.
 #include <atomic>
 #include <cmath>
@@ -67,8 +69,7 @@ Napi::Value wrap(Napi::Env env, at::Tensor t) {
   }
   Handle& h = tb.slots[index];
   h.t = std::move(t);
-  h.accounted = static_cast<int64_t>(h.t.numel() * h.t.element_size());
-  account(env, h.accounted);
+  h.accounted = 0;
   g_live.fetch_add(1);
   return Napi::Number::New(env, static_cast<double>((h.gen << kIndexBits) | index));
 }
@@ -84,6 +85,14 @@ HandleLookup lookup(const Napi::Value& v) {
   Handle& h = tb.slots[index];
   const bool live = gen == h.gen && h.t.defined();
   return {live ? &h : nullptr, gen < h.gen || live, static_cast<uint32_t>(index)};
+}
+
+bool reportToGC(Napi::Env env, const Napi::Value& v) {
+  const HandleLookup l = lookup(v);
+  if (l.h == nullptr || l.h->accounted != 0) return false;
+  l.h->accounted = static_cast<int64_t>(l.h->t.numel() * l.h->t.element_size());
+  account(env, l.h->accounted);
+  return true;
 }
 
 bool release(Napi::Env env, const Napi::Value& v) {

@@ -18,6 +18,8 @@ export interface NativeAddon {
   item(h: Handle): number | boolean;
   dispose(h: Handle): void;
   isDisposed(h: Handle): boolean;
+  /** Reports the tensor's bytes to V8 as external memory until it is released (the GC now owns it); false if counted already. */
+  gcOwns(h: Handle): boolean;
   liveCount(): number;
   setNumThreads(n: number): void;
   setThreadNumThreads(n: number): void;

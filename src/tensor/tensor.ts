@@ -21,8 +21,10 @@ function shapeArgs(args: (number | number[])[]): number[] {
 }
 
 /**
- * The safety net for tensors no scope owns: one that becomes unreachable undisposed is released by the GC. Tensors
- * inside scopes skip it: registering costs about as much as a one-element op, and their scope frees them.
+ * The safety net for tensors no scope owns: one that becomes unreachable undisposed is released by the GC, and its
+ * bytes count as V8 external memory meanwhile, so that V8 collects sooner when they add up. Tensors inside scopes
+ * skip both: registering costs about as much as a one-element op, their scope frees them, and reporting their
+ * bytes made V8 run a full GC every other training step (README, "The demo's recipe").
  */
 const unreachable = new FinalizationRegistry<Handle>((h) => N.dispose(h));
 
@@ -43,6 +45,7 @@ export class Tensor implements Disposable {
     if (this.#guarded || this.#h === null) return;
     this.#guarded = true;
     unreachable.register(this, this.#h, this);
+    N.gcOwns(this.#h);
   }
 
   /** The native handle; throws if the tensor was disposed. */
