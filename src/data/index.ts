@@ -14,7 +14,7 @@ export { makeSyntheticVOC, synthSplits, synthId, SYNTH_CLASSES, type SyntheticVO
 export { makeScene, DEFAULT_OBJECT_COUNTS, type Scene, type SceneObject } from './synthScene.js';
 export { readSample, SampleError, type Sample } from './sample.js';
 export * from './batchify.js';
-export { fieldToTensor, fieldsToTensors } from './batchTensors.js';
+export { fieldToTensor, fieldsToTensors, batchToTensors } from './batchTensors.js';
 export * from './workerTransform.js';
 export { DataLoader, shardOrder, type Shard, type DataLoaderOptions, type Batch, type EpochStats, type SkippedSample, type LastBatch } from './loader.js';
 export * from './transforms/bbox.js';

@@ -70,8 +70,15 @@ export function shardOrder(order: number[], shard: Shard): { indices: number[]; 
 }
 
 export interface Batch {
-  /** One batched field per transform output, e.g. [images (B,3,H,W), labels (B,M,6)]. */
-  fields: Field[];
+  /**
+   * One batched field per transform output, e.g. [images (B,3,H,W), labels (B,M,6)], made from `samples` by the
+   * `batchify` rules when first read (batchTensors.ts batchToTensors makes tensors without this copy).
+   */
+  readonly fields: Field[];
+  /** Each sample's fields as the transform made them: read-only, they may be the transform's kept memory. */
+  samples: readonly (readonly Field[])[];
+  /** How each field batches (the transform spec's rules, or the loader's override). */
+  batchify: readonly BatchifySpec[];
   /** Dataset indices of the samples. */
   indices: number[];
   ids: string[];
@@ -303,8 +310,9 @@ export class DataLoader {
     const specs = this.#opts.batchify ?? this.#opts.transform.batchify ?? [];
     const warnings = new DataWarnings(this.#warn);
     const makeBatch = (): Batch => {
-      const b: Batch = {
-        fields: batchifyFields(buf.map((s) => s.out.fields), specs),
+      const b: Omit<Batch, 'fields'> = {
+        samples: buf.map((s) => s.out.fields),
+        batchify: specs,
         indices: buf.map((s) => s.index),
         ids: buf.map((s) => s.record.id),
         sizes: buf.map((s) => [s.out.width, s.out.height]),
@@ -313,8 +321,10 @@ export class DataLoader {
       };
       stats.batches++;
       stats.samples += buf.length;
+      let fields: Field[] | undefined;
+      const batch = Object.defineProperty(b, 'fields', { enumerable: true, get: () => (fields ??= batchifyFields(b.samples, specs)) }) as Batch;
       buf = [];
-      return b;
+      return batch;
     };
     try {
       for (let pos = 0; pos < order.length; pos++) {

@@ -1,8 +1,8 @@
 // Entry point of a loader worker thread (spec §7.3 num_workers): receives the transform spec once, then
-// records with seeds; answers each with the sample's fields (buffers transferred, not copied) or an error.
+// records with seeds; answers each with the sample's fields (fresh buffers transferred, not copied) or an error.
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeSampleRunner, type SampleOutcome } from './sampleRunner.js';
-import type { TransformSpec } from './workerTransform.js';
+import { isRetained, type TransformSpec } from './workerTransform.js';
 import type { DetectionRecord } from './types.js';
 
 export interface WorkerInit {
@@ -36,7 +36,9 @@ async function process1(req: WorkerRequest): Promise<void> {
     out = { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
   const reply: WorkerReply = { type: 'result', id: req.id, ...out };
-  port!.postMessage(reply, out.ok ? [...new Set(out.fields.map((f) => f.data.buffer as ArrayBuffer))] : []);
+  // Fresh buffers move to the main thread; a transform's kept ones (retainBuffer) are copied by postMessage.
+  const movable = out.ok ? out.fields.filter((f) => !isRetained(f.data)).map((f) => f.data.buffer as ArrayBuffer) : [];
+  port!.postMessage(reply, [...new Set(movable)]);
 }
 
 function pump(): void {

@@ -24,6 +24,23 @@ export type SampleTransform = ((sample: Sample, rng: Random) => Field[] | Promis
   fromRecord?: (record: DetectionRecord, rng: Random) => { fields: Field[]; width: number; height: number } | undefined;
 };
 
+/**
+ * Buffers a transform keeps (a cache) and hands out as fields without copying: the loader copies them instead of
+ * moving them out of a worker, and a batch never exposes them (its fields are fresh arrays or tensors).
+ */
+const retained = new WeakSet<ArrayBufferLike>();
+
+/** Marks the array's buffer as the transform's own (see `retained`); returns the array. */
+export function retainBuffer<T extends Float32Array>(a: T): T {
+  retained.add(a.buffer);
+  return a;
+}
+
+/** Whether a field's buffer belongs to the transform that made it (it must be copied, not transferred). */
+export function isRetained(a: Float32Array): boolean {
+  return retained.has(a.buffer);
+}
+
 /** What a ModuleRef for a transform must export. */
 export type SampleTransformFactory<O = unknown> = (options: O) => SampleTransform | Promise<SampleTransform>;
 

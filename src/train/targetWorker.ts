@@ -7,7 +7,7 @@ import { type Tensor, fromTypedArray, keep, tensor, tidy } from '../tensor/index
 import { SSDTargetGenerator, setAnchorLayout, type AnchorLayer, type Quad } from '../detection/index.js';
 import type { DetectionRecord, Field, Label } from '../data/types.js';
 import type { TargetGenerator } from '../data/transforms/ssdPresets.js';
-import type { ModuleRef, SampleTransform, TransformSpec } from '../data/workerTransform.js';
+import { retainBuffer, type ModuleRef, type SampleTransform, type TransformSpec } from '../data/workerTransform.js';
 import type { Sample } from '../data/sample.js';
 import type { Random } from '../data/random.js';
 import { toNormalizedCHW } from '../data/transforms/image.js';
@@ -107,12 +107,10 @@ function keptTargetFields(t: KeptTargets): Field[] {
   return [{ data: t.cls.slice(), shape: [n] }, { data: box, shape: [n, 4] }];
 }
 
-/** The CHW image mirrored left-right (each row of each plane reversed). */
+/** The CHW image mirrored left-right (each row of each plane reversed, by the engine's copy and reverse). */
 function mirrorCHW(img: Float32Array, width: number): Float32Array {
-  const out = new Float32Array(img.length);
-  for (let row = 0; row < img.length; row += width) {
-    for (let x = 0; x < width; x++) out[row + x] = img[row + width - 1 - x]!;
-  }
+  const out = img.slice();
+  for (let row = 0; row < out.length; row += width) out.subarray(row, row + width).reverse();
   return out;
 }
 
@@ -151,7 +149,8 @@ export function createLightTrainTransform(o: LightTrainOptions): SampleTransform
   // Resized first and mirrored afterwards: the same image as mirroring the source first (the resize weights
   // are symmetric), without a pass over the full-size image.
   const fieldsOf = (k: KeptRecord, flip: boolean): Field[] => {
-    const image = flip ? mirrorCHW(k.image, o.width) : k.image.slice();
+    // A kept image goes out as it is (retained: the loader copies it into the batch, never hands it on).
+    const image = flip ? mirrorCHW(k.image, o.width) : k.kept ? retainBuffer(k.image) : k.image;
     let t = k.targets[flip ? 1 : 0];
     if (t === undefined) {
       const scaled = bboxResize(k.label, [k.width, k.height], size);

@@ -3,7 +3,7 @@
 // against the model's anchors, shuffled per epoch with rollover; in data-parallel training each rank reads its
 // DistributedSampler share, batchSize / worldSize images per step.
 import { type Tensor, onDevice } from '../tensor/index.js';
-import { DataLoader, fieldToTensor, ssdTrainTransformSpec, type Batch, type DetectionDataset } from '../data/index.js';
+import { DataLoader, batchToTensors, ssdTrainTransformSpec, type Batch, type DetectionDataset } from '../data/index.js';
 import type { AnchorSet } from '../models/index.js';
 import { ssdTargetsRef, lightTrainTransformSpec } from './targetWorker.js';
 import type { TrainOptions } from './trainOptions.js';
@@ -49,8 +49,9 @@ export function batchesPerEpoch(dataset: DetectionDataset, o: TrainOptions, proc
 
 /** A loader batch as the step's tensors on `device` (the CPU copies are freed). */
 export function trainingBatch(batch: Batch, device = 'cpu'): TrainingBatch {
-  const [images, clsTargets, boxTargets] = batch.fields.map(fieldToTensor);
-  if (!images || !clsTargets || !boxTargets) throw new Error(`training batch ${batch.index} has ${batch.fields.length} fields, expected images, class and box targets`);
+  const n = batch.samples[0]?.length ?? 0;
+  if (n !== 3) throw new Error(`training batch ${batch.index} has ${n} fields, expected images, class and box targets`);
+  const [images, clsTargets, boxTargets] = batchToTensors(batch) as [Tensor, Tensor, Tensor];
   const move = (t: Tensor): Tensor => {
     const moved = onDevice(t, device);
     if (moved !== t) t.dispose();

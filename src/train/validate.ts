@@ -6,7 +6,7 @@
 // back to original image pixels, so `ssdkit eval` and `ssdkit detect` can write them.
 import { type Tensor, cat, noGrad, onDevice, tidy } from '../tensor/index.js';
 import type { SSD } from '../models/index.js';
-import { DataLoader, fieldsToTensors, ssdValTransformSpec, type Batch, type DetectionDataset, type Shard } from '../data/index.js';
+import { DataLoader, batchToTensors, ssdValTransformSpec, type Batch, type DetectionDataset, type Shard } from '../data/index.js';
 import { createValMetric, type ValMetric, type ValMetricKind } from './valMetric.js';
 import { ProgressBar } from '../util/progress.js';
 
@@ -82,7 +82,7 @@ function rowsOf(t: Tensor): number[][][] {
 
 /** Detections and ground truth of one batch as image records. */
 function batchRecords(net: SSD, batch: Batch, dataShape: number, device: string): ImageRecord[] {
-  const [x, label] = fieldsToTensors(batch.fields);
+  const [x, label] = batchToTensors(batch);
   try {
     const [det, gt] = noGrad(() =>
       tidy(() => {
