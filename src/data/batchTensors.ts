@@ -1,7 +1,7 @@
 // Handing batches to the tensor engine (spec §7.3: the loader's stacked arrays become the network's inputs).
 // Kept apart from batchify.ts so loader workers never load the native addon.
 import { fromTypedArray, stack, type Tensor } from '../tensor/index.js';
-import { padFields } from './batchify.js';
+import { padFields, sameShape } from './batchify.js';
 import type { Batch } from './loader.js';
 import type { Field } from './types.js';
 
@@ -15,11 +15,6 @@ export function fieldsToTensors(fields: readonly Field[]): Tensor[] {
   return fields.map(fieldToTensor);
 }
 
-function sameShapes(fields: readonly Field[]): boolean {
-  const s = fields[0]!.shape;
-  return fields.every((f) => f.shape.length === s.length && f.shape.every((v, i) => v === s[i]));
-}
-
 /**
  * One tensor per batch field (dispose them), made from the samples' arrays by the batch's batchify rules. Stacked
  * fields are copied once, by libtorch, into its own memory: no batched array is made in JavaScript, whose
@@ -30,7 +25,7 @@ export function batchToTensors(batch: Pick<Batch, 'samples' | 'batchify'>): Tens
   return Array.from({ length: n }, (_, k) => {
     const fields = batch.samples.map((s) => s[k]!);
     const rule = batch.batchify[k] ?? 'auto';
-    const same = sameShapes(fields);
+    const same = fields.every((f) => sameShape(f.shape, fields[0]!.shape));
     if (rule === 'stack' && !same) throw new RangeError(`stack: field ${k} shapes differ: ${fields.map((f) => `[${f.shape}]`).join(' ')}`);
     if (!same || (rule !== 'stack' && rule !== 'auto')) return fieldToTensor(padFields(fields, rule === 'auto' ? -1 : (rule as { pad: number }).pad, `field ${k}`));
     const views = fields.map(fieldToTensor);

@@ -5,7 +5,8 @@ import type { Field, Label } from './types.js';
 
 export type BatchifySpec = 'stack' | 'auto' | { pad: number };
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
+/** Whether two shapes are equal. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 

@@ -140,6 +140,7 @@ export function createLightTrainTransform(o: LightTrainOptions): SampleTransform
       const image = toNormalizedCHW(resized, SSD_MEAN, SSD_STD);
       k = { image, width: s.image.width, height: s.image.height, label: s.label, targets: [undefined, undefined], kept: budget >= image.byteLength };
       if (k.kept) {
+        retainBuffer(image); // handed out as it is: the loader copies it into batches, never hands it on
         kept.set(key, k);
         budget -= image.byteLength;
       }
@@ -149,8 +150,7 @@ export function createLightTrainTransform(o: LightTrainOptions): SampleTransform
   // Resized first and mirrored afterwards: the same image as mirroring the source first (the resize weights
   // are symmetric), without a pass over the full-size image.
   const fieldsOf = (k: KeptRecord, flip: boolean): Field[] => {
-    // A kept image goes out as it is (retained: the loader copies it into the batch, never hands it on).
-    const image = flip ? mirrorCHW(k.image, o.width) : k.kept ? retainBuffer(k.image) : k.image;
+    const image = flip ? mirrorCHW(k.image, o.width) : k.image;
     let t = k.targets[flip ? 1 : 0];
     if (t === undefined) {
       const scaled = bboxResize(k.label, [k.width, k.height], size);
